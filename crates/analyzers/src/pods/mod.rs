@@ -1,0 +1,167 @@
+//! Pods: scheduling, eviction, every container waiting reason, terminations and readiness, for
+//! init containers as well as regular ones.
+
+mod containers;
+mod phase;
+
+use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_source::{Snapshot, k8s::core::v1::Pod, object_ref};
+
+use crate::{Analyzer, CheckInfo, check_info, evidence};
+
+/// The Pod analyzer.
+pub struct PodAnalyzer;
+
+const CHECKS: &[CheckInfo] = &[
+    check_info!(
+        "pod-unschedulable",
+        "Pod cannot be scheduled",
+        Error,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-scheduling-gated",
+        "Pod is held by scheduling gates",
+        Info,
+        Reliability,
+        Live
+    ),
+    check_info!("pod-evicted", "Pod was evicted", Warning, Reliability, Live),
+    check_info!("pod-failed", "Pod failed", Error, Reliability, Live),
+    check_info!(
+        "pod-stuck-terminating",
+        "Pod is stuck terminating",
+        Warning,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-crash-looping",
+        "Container is crash looping",
+        Error,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-oom-killed",
+        "Container was killed for exceeding its memory limit",
+        Error,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-image-pull-failing",
+        "Container image cannot be pulled",
+        Error,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-container-config-error",
+        "Container configuration refers to something missing",
+        Error,
+        Configuration,
+        Live
+    ),
+    check_info!(
+        "pod-container-start-failing",
+        "Container cannot be created or started",
+        Error,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-container-failed",
+        "Container exited with an error",
+        Error,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-container-restarting",
+        "Container restarts after failures",
+        Warning,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-container-waiting",
+        "Container is stuck waiting",
+        Warning,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-stuck-creating",
+        "Pod is stuck creating its containers",
+        Error,
+        Reliability,
+        Live
+    ),
+    check_info!(
+        "pod-not-ready",
+        "Pod is running but not ready",
+        Warning,
+        Reliability,
+        Live
+    ),
+];
+
+impl Analyzer for PodAnalyzer {
+    fn checks(&self) -> &'static [CheckInfo] {
+        CHECKS
+    }
+
+    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for pod in snapshot.pods.iter() {
+            let ctx = PodContext {
+                snapshot,
+                pod,
+                object: object_ref(pod),
+            };
+            if let Some(found) = phase::check(&ctx) {
+                findings.extend(found);
+                continue;
+            }
+            findings.extend(containers::check(&ctx));
+        }
+        findings
+    }
+}
+
+/// What every pod check needs.
+pub(crate) struct PodContext<'a> {
+    pub snapshot: &'a Snapshot,
+    pub pod: &'a Pod,
+    pub object: ObjectRef,
+}
+
+impl PodContext<'_> {
+    pub fn name(&self) -> &str {
+        &self.object.name
+    }
+
+    /// A finding on this pod, with the pod's events as evidence.
+    pub fn finding(&self, check: &'static str, reason: &str, message: String) -> Finding {
+        let info = crate::check(check);
+        // Every id used here is declared in CHECKS above; a typo is caught by the unit tests.
+        let severity = info.map_or(kubewhy_model::Severity::Error, |i| i.severity);
+        let mut finding = Finding::new(
+            kubewhy_model::CheckId(check),
+            severity,
+            self.object.clone(),
+            reason,
+            message,
+        );
+        finding.evidence.events = evidence::events(self.snapshot, &self.object);
+        finding
+    }
+
+    /// Seconds between `time` and when the snapshot was observed.
+    pub fn age_seconds(&self, time: Option<&kubewhy_source::meta::Time>) -> Option<i64> {
+        let now = self.snapshot.observed_at()?;
+        Some((now - time?.0).get_seconds())
+    }
+}

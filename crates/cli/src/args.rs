@@ -1,0 +1,134 @@
+//! The command line, as clap sees it. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kubewhy_model::Severity;
+
+/// kubewhy tells you, in plain English, what is broken in a Kubernetes cluster and how to fix it.
+#[derive(Debug, Parser)]
+#[command(name = "kubewhy", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// More logs on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find what is broken: in the current cluster, in files, or in the demo cluster.
+    Analyze(AnalyzeArgs),
+    /// Analyze the built-in demo cluster: no cluster and no API key needed.
+    Demo(AnalyzeArgs),
+}
+
+/// Where objects come from.
+#[derive(Debug, Args, Default)]
+pub struct SourceArgs {
+    /// Read manifests, `kubectl get -o json|yaml` output or `kubectl cluster-info dump`
+    /// folders instead of a cluster. Repeatable; `-` reads stdin; folders are read recursively.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "PATH",
+        help_heading = "Source"
+    )]
+    pub files: Vec<PathBuf>,
+    /// Analyze the built-in demo cluster.
+    #[arg(long, conflicts_with = "files", help_heading = "Source")]
+    pub demo: bool,
+}
+
+/// Which objects.
+#[derive(Debug, Args, Default)]
+pub struct ScopeArgs {
+    /// Only this namespace.
+    #[arg(short, long, help_heading = "Scope")]
+    pub namespace: Option<String>,
+    /// All namespaces (the default).
+    #[arg(
+        short = 'A',
+        long,
+        conflicts_with = "namespace",
+        help_heading = "Scope"
+    )]
+    pub all_namespaces: bool,
+    /// Only objects matching this label selector (`app=web,tier!=cache`).
+    #[arg(short = 'l', long, help_heading = "Scope")]
+    pub selector: Option<String>,
+    /// Leave this namespace out. Repeatable.
+    #[arg(long = "exclude-namespace", value_name = "NS", help_heading = "Scope")]
+    pub exclude_namespaces: Vec<String>,
+}
+
+/// Which checks and findings.
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    /// Run only this check or category (reliability, security, configuration, ai-workload).
+    /// Repeatable.
+    #[arg(long = "check", value_name = "ID|CATEGORY", help_heading = "Filters")]
+    pub checks: Vec<String>,
+    /// Skip this check or category. Repeatable.
+    #[arg(long = "skip", value_name = "ID|CATEGORY", help_heading = "Filters")]
+    pub skips: Vec<String>,
+    /// Drop findings below this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, help_heading = "Filters")]
+    pub min_severity: Option<Severity>,
+}
+
+/// Options of `analyze` and `demo`.
+#[derive(Debug, Args, Default)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Exit with 1 when an issue at or above this severity is found [default: error].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum OutputFormat {
+    /// For people: grouped by namespace and severity.
+    #[default]
+    Text,
+    /// `kubewhy.report/v1` as JSON.
+    Json,
+    /// `kubewhy.report/v1` as YAML.
+    Yaml,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}

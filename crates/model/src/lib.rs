@@ -1,0 +1,16 @@
+//! kubewhy's vocabulary: the objects it talks about, the checks it runs, what they find, and
+//! the report it hands to every frontend. This crate does no I/O and depends on nothing of ours.
+
+mod evidence;
+mod finding;
+mod issue;
+mod object;
+mod report;
+mod severity;
+
+pub use evidence::{ConditionEvidence, ContainerEvidence, EventEvidence, Evidence, LogEvidence};
+pub use finding::{CheckId, Finding, LogTarget};
+pub use issue::{Explanation, Fingerprint, Issue};
+pub use object::ObjectRef;
+pub use report::{Report, SCHEMA, SourceInfo, SourceKind, Summary, Warning, WarningKind};
+pub use severity::{Category, Severity};

@@ -1,0 +1,1 @@
+//! Placeholder: this crate grows with its own issue.

@@ -1,0 +1,301 @@
+//! The snapshot: every object a run looks at, typed where kubewhy knows the kind, indexed for
+//! the cross-object questions analyzers ask (owners, selectors, events of an object).
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use k8s_openapi::{
+    Metadata, Resource,
+    api::core::v1::Event,
+    apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference},
+};
+use kube::api::DynamicObject;
+use kubewhy_model::{LogTarget, ObjectRef};
+use serde_json::Value;
+
+use crate::store::{Store, object_ref};
+
+/// Deserializing a known kind failed at `path`.
+pub(crate) type TypedError = serde_path_to_error::Error<serde_json::Error>;
+
+/// Where an object sits in the ownership graph.
+#[derive(Debug, Clone)]
+struct Node {
+    object: ObjectRef,
+    owners: Vec<OwnerReference>,
+    labels: BTreeMap<String, String>,
+}
+
+type Key = (String, String, String);
+
+fn ref_key(object: &ObjectRef) -> Key {
+    (
+        object.kind.clone(),
+        object.namespace.clone().unwrap_or_default(),
+        object.name.clone(),
+    )
+}
+
+macro_rules! define_snapshot {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        /// Every object of one run, read-only once built. Typed stores hold the kinds in
+        /// [`for_each_kind!`](crate::for_each_kind); anything else is a dynamic object.
+        #[derive(Debug, Clone, Default)]
+        pub struct Snapshot {
+            $(
+                #[doc = concat!("Every `", stringify!($field), "` object.")]
+                pub $field: Store<$ty>,
+            )*
+            /// Objects of kinds not in the table (CRDs, Gateway API, old API versions).
+            pub dynamic: Vec<DynamicObject>,
+            pub(crate) logs: BTreeMap<LogTarget, String>,
+            pub(crate) observed_at: Option<Timestamp>,
+            nodes_by_key: HashMap<Key, Node>,
+            keys_by_uid: HashMap<String, Key>,
+            events_by_object: HashMap<Key, Vec<usize>>,
+        }
+
+        impl Snapshot {
+            /// Decodes `value` into its typed store when its kind is in the table; hands it back
+            /// when it is not.
+            pub(crate) fn insert_typed(
+                &mut self,
+                api_version: &str,
+                kind: &str,
+                value: Value,
+            ) -> Result<Option<Value>, TypedError> {
+                $(
+                    if api_version == <$ty as Resource>::API_VERSION
+                        && kind == <$ty as Resource>::KIND
+                    {
+                        self.$field.push(serde_path_to_error::deserialize(value)?);
+                        return Ok(None);
+                    }
+                )*
+                Ok(Some(value))
+            }
+
+            fn seal_stores(&mut self) -> Vec<String> {
+                let mut duplicates = Vec::new();
+                $( duplicates.extend(self.$field.seal()); )*
+                duplicates
+            }
+
+            fn typed_nodes(&self) -> Vec<Node> {
+                let mut nodes = Vec::new();
+                $( nodes.extend(self.$field.iter().map(|item| node(object_ref(item), item.metadata()))); )*
+                nodes
+            }
+
+            /// How many objects the snapshot holds, events included.
+            #[must_use]
+            pub fn objects_scanned(&self) -> usize {
+                0 $( + self.$field.len() )* + self.dynamic.len()
+            }
+        }
+    };
+}
+
+crate::for_each_kind!(define_snapshot);
+
+fn node(object: ObjectRef, meta: &ObjectMeta) -> Node {
+    Node {
+        object,
+        owners: meta.owner_references.clone().unwrap_or_default(),
+        labels: meta.labels.clone().unwrap_or_default(),
+    }
+}
+
+/// When an event last happened: `lastTimestamp`, else the series' or the event's own time.
+#[must_use]
+pub fn event_last_seen(event: &Event) -> Option<Timestamp> {
+    event
+        .last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| {
+            event
+                .series
+                .as_ref()
+                .and_then(|s| s.last_observed_time.as_ref())
+                .map(|t| t.0)
+        })
+        .or_else(|| event.event_time.as_ref().map(|t| t.0))
+        .or_else(|| event.first_timestamp.as_ref().map(|t| t.0))
+}
+
+impl Snapshot {
+    /// Sorts the stores and builds the cross-object indexes. Returns the objects that appeared
+    /// twice (the later copy is kept).
+    pub(crate) fn seal(&mut self) -> Vec<String> {
+        let duplicates = self.seal_stores();
+        self.dynamic
+            .sort_by(|a, b| dynamic_ref(a).cmp(&dynamic_ref(b)));
+        let mut nodes = self.typed_nodes();
+        nodes.extend(
+            self.dynamic
+                .iter()
+                .map(|d| node(dynamic_ref(d), &d.metadata)),
+        );
+        self.nodes_by_key.clear();
+        self.keys_by_uid.clear();
+        for node in nodes {
+            let key = ref_key(&node.object);
+            if let Some(uid) = &node.object.uid {
+                self.keys_by_uid.insert(uid.clone(), key.clone());
+            }
+            self.nodes_by_key.insert(key, node);
+        }
+        self.index_events();
+        if self.observed_at.is_none() {
+            self.observed_at = self.latest_timestamp();
+        }
+        duplicates
+    }
+
+    fn index_events(&mut self) {
+        let mut by_object: HashMap<Key, Vec<usize>> = HashMap::new();
+        for (i, event) in self.events.iter().enumerate() {
+            let involved = &event.involved_object;
+            let key = (
+                involved.kind.clone().unwrap_or_default(),
+                involved.namespace.clone().unwrap_or_default(),
+                involved.name.clone().unwrap_or_default(),
+            );
+            by_object.entry(key).or_default().push(i);
+        }
+        let events = self.events.as_slice();
+        for list in by_object.values_mut() {
+            // Most recent first; ties broken by name so the order is deterministic.
+            list.sort_by(|&a, &b| {
+                event_last_seen(&events[b])
+                    .cmp(&event_last_seen(&events[a]))
+                    .then_with(|| events[a].metadata.name.cmp(&events[b].metadata.name))
+            });
+        }
+        self.events_by_object = by_object;
+    }
+
+    /// The newest timestamp in the snapshot: a stand-in for "now" when the source (a file) does
+    /// not say when it was taken, so that ages are computed the same way on every run.
+    fn latest_timestamp(&self) -> Option<Timestamp> {
+        let event_times = self.events.iter().filter_map(event_last_seen);
+        let pod_times = self
+            .pods
+            .iter()
+            .filter_map(|pod| pod.metadata.creation_timestamp.as_ref().map(|t| t.0));
+        event_times.chain(pod_times).max()
+    }
+
+    /// When the snapshot was taken; for files, the newest timestamp they contain.
+    #[must_use]
+    pub fn observed_at(&self) -> Option<Timestamp> {
+        self.observed_at
+    }
+
+    /// The events whose involved object is `object`, most recent first. Matched by kind,
+    /// namespace and name, never by name alone.
+    pub fn events_for<'a>(&'a self, object: &ObjectRef) -> impl Iterator<Item = &'a Event> + 'a {
+        let events = self.events.as_slice();
+        self.events_by_object
+            .get(&ref_key(object))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &events[i])
+    }
+
+    /// The log the snapshot carries for a container, if any.
+    #[must_use]
+    pub fn log(&self, target: &LogTarget) -> Option<&str> {
+        self.logs.get(target).map(String::as_str)
+    }
+
+    /// The top owner of `object`, following controller ownerReferences through the snapshot.
+    /// When an owner is not in the snapshot, its reference is used as the root; a missing
+    /// ReplicaSet of a Deployment's pod is recognized by the `pod-template-hash` label.
+    #[must_use]
+    pub fn root_of(&self, object: &ObjectRef) -> ObjectRef {
+        let mut current = object.clone();
+        // A bound, in case a broken input makes owners point at each other.
+        for _ in 0..8 {
+            let Some(node) = self.lookup(&current) else {
+                return current;
+            };
+            let Some(owner) = controller(&node.owners) else {
+                return current;
+            };
+            let namespace = current.namespace.clone();
+            let owner_ref = self
+                .keys_by_uid
+                .get(&owner.uid)
+                .and_then(|key| self.nodes_by_key.get(key))
+                .map(|n| n.object.clone())
+                .or_else(|| {
+                    let guess = ObjectRef {
+                        api_version: owner.api_version.clone(),
+                        kind: owner.kind.clone(),
+                        namespace: namespace.clone(),
+                        name: owner.name.clone(),
+                        uid: Some(owner.uid.clone()),
+                    };
+                    self.lookup(&guess).map(|n| n.object.clone())
+                });
+            current = match owner_ref {
+                Some(found) => found,
+                None => return missing_owner_root(owner, namespace, &node.labels),
+            };
+        }
+        current
+    }
+
+    fn lookup(&self, object: &ObjectRef) -> Option<&Node> {
+        self.nodes_by_key.get(&ref_key(object))
+    }
+}
+
+fn controller(owners: &[OwnerReference]) -> Option<&OwnerReference> {
+    owners
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or_else(|| owners.first())
+}
+
+fn missing_owner_root(
+    owner: &OwnerReference,
+    namespace: Option<String>,
+    labels: &BTreeMap<String, String>,
+) -> ObjectRef {
+    let hash_suffix = labels.get("pod-template-hash").map(|h| format!("-{h}"));
+    let deployment = hash_suffix
+        .filter(|_| owner.kind == "ReplicaSet")
+        .and_then(|suffix| owner.name.strip_suffix(&suffix).map(str::to_owned));
+    match deployment {
+        Some(name) => ObjectRef {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            namespace,
+            name,
+            uid: None,
+        },
+        None => ObjectRef {
+            api_version: owner.api_version.clone(),
+            kind: owner.kind.clone(),
+            namespace,
+            name: owner.name.clone(),
+            uid: Some(owner.uid.clone()),
+        },
+    }
+}
+
+/// The reference to a dynamic object.
+#[must_use]
+pub fn dynamic_ref(object: &DynamicObject) -> ObjectRef {
+    let types = object.types.clone().unwrap_or_default();
+    ObjectRef {
+        api_version: types.api_version,
+        kind: types.kind,
+        namespace: object.metadata.namespace.clone(),
+        name: object.metadata.name.clone().unwrap_or_default(),
+        uid: object.metadata.uid.clone(),
+    }
+}
