@@ -1,1 +1,7 @@
-//! e2e
+//! End-to-end tests: the `kubewhy` binary against files, the demo, and the Kubernetes API
+//! simulator over HTTPS with a generated kubeconfig.
+
+mod demo;
+mod files;
+mod live;
+mod support;

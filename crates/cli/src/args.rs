@@ -43,8 +43,44 @@ pub enum ColorWhen {
 pub enum Command {
     /// Find what is broken: in the current cluster, in files, or in the demo cluster.
     Analyze(AnalyzeArgs),
-    /// Analyze the built-in demo cluster: no cluster and no API key needed.
+    /// Analyze the built-in demo cluster: no cluster and no API key needed. The demo is served
+    /// by the Kubernetes API simulator on loopback and read through the live path.
     Demo(AnalyzeArgs),
+    /// Simulators for testing and demos.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve a snapshot as a Kubernetes API server that kubectl, k9s and kubewhy can read.
+    Serve(SimServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimServeArgs {
+    /// `demo`, or anything `-f` reads (a manifest, a `kubectl get -o json` list, a dump folder).
+    #[arg(long, value_name = "demo|PATH")]
+    pub snapshot: String,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Write a kubeconfig for the simulator here.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Serve plain HTTP without a token instead of HTTPS.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Inject a fault: RESOURCE=403|404|410|500|delay:250ms (e.g. `secrets=403`). Repeatable.
+    #[arg(long = "fault", value_name = "RESOURCE=FAULT", value_parser = parse_fault)]
+    pub faults: Vec<(String, kubewhy_sim::Fault)>,
+}
+
+fn parse_fault(s: &str) -> Result<(String, kubewhy_sim::Fault), String> {
+    let (resource, fault) = s
+        .split_once('=')
+        .ok_or_else(|| format!("invalid fault `{s}`: expected RESOURCE=FAULT"))?;
+    Ok((resource.to_owned(), fault.parse()?))
 }
 
 /// Where objects come from.
@@ -62,6 +98,12 @@ pub struct SourceArgs {
     /// Analyze the built-in demo cluster.
     #[arg(long, conflicts_with = "files", help_heading = "Source")]
     pub demo: bool,
+    /// The kubeconfig to use (default: KUBECONFIG, then ~/.kube/config, then in-cluster).
+    #[arg(long, value_name = "PATH", help_heading = "Source")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME", help_heading = "Source")]
+    pub context: Option<String>,
 }
 
 /// Which objects.

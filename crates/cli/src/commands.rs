@@ -5,14 +5,18 @@ use std::{
     process::ExitCode,
 };
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use kubewhy_analyzers::Filter;
 use kubewhy_engine::Options;
-use kubewhy_model::Severity;
+use kubewhy_model::{Severity, SourceKind};
 use kubewhy_report::Format;
-use kubewhy_source::{Scope, Source};
+use kubewhy_sim::{KubeSim, KubeSimOptions};
+use kubewhy_source::{
+    LabelSelector, Scope, Source,
+    live::{LiveOptions, LiveSource},
+};
 
-use crate::args::{AnalyzeArgs, Cli, ColorWhen, Command, OutputFormat};
+use crate::args::{AnalyzeArgs, Cli, ColorWhen, Command, OutputFormat, SimCommand, SimServeArgs};
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let color = cli.global.color;
@@ -23,33 +27,61 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             args.source.demo = true;
             analyze(args, color).await
         }
+        Some(Command::Sim(SimCommand::Serve(args))) => sim_serve(args).await,
     }
 }
 
-async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
+fn filter(args: &AnalyzeArgs) -> Result<Filter> {
     let filter = Filter {
-        only: args.filters.checks,
-        skip: args.filters.skips,
+        only: args.filters.checks.clone(),
+        skip: args.filters.skips.clone(),
         min_severity: args.filters.min_severity,
     };
     if let Some(name) = filter.unknown_names().first() {
         bail!("unknown check or category `{name}`; `kubewhy checks` lists them");
     }
+    Ok(filter)
+}
+
+fn scope(args: &AnalyzeArgs) -> Result<Scope> {
+    if let Some(selector) = &args.scope.selector {
+        LabelSelector::parse(selector).map_err(anyhow::Error::msg)?;
+    }
+    Ok(Scope {
+        namespace: args.scope.namespace.clone(),
+        selector: args.scope.selector.clone(),
+        exclude_namespaces: args.scope.exclude_namespaces.clone(),
+    })
+}
+
+async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
+    let options = Options {
+        scope: scope(&args)?,
+        filter: filter(&args)?,
+    };
+    // The demo's simulator must outlive the analysis.
+    let mut _demo_sim = None;
     let source = if args.source.demo {
-        Source::Demo
+        let sim = start_sim("demo", KubeSimOptions::default()).await?;
+        let live = LiveOptions {
+            kubeconfig_yaml: Some(sim.kubeconfig()),
+            observed_at: kubewhy_source::demo::OBSERVED_AT.parse().ok(),
+            kind: Some(SourceKind::Demo),
+            ..LiveOptions::default()
+        };
+        _demo_sim = Some(sim);
+        Source::Live(LiveSource::connect(live).await?)
     } else if !args.source.files.is_empty() {
         Source::Files(args.source.files)
     } else {
-        bail!(
-            "no source given: use -f PATH for files, or --demo (`kubewhy demo`) for the demo cluster"
-        );
+        let live = LiveOptions {
+            kubeconfig: args.source.kubeconfig,
+            context: args.source.context,
+            ..LiveOptions::default()
+        };
+        Source::Live(LiveSource::connect(live).await?)
     };
-    let scope = Scope {
-        namespace: args.scope.namespace,
-        selector: args.scope.selector,
-        exclude_namespaces: args.scope.exclude_namespaces,
-    };
-    let outcome = kubewhy_engine::analyze(&source, &Options { scope, filter }).await;
+    let outcome = kubewhy_engine::analyze(&source, &options).await;
     for error in &outcome.errors {
         eprintln!("error: {error}");
     }
@@ -59,17 +91,71 @@ async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
         OutputFormat::Yaml => Format::Yaml,
     };
     write_report(&outcome.report, format, color)?;
+    let fail_on = args.fail_on.unwrap_or(Severity::Error);
     Ok(if !outcome.errors.is_empty() {
         ExitCode::from(2)
-    } else if outcome
-        .report
-        .worst()
-        .is_some_and(|worst| worst >= args.fail_on.unwrap_or(Severity::Error))
-    {
+    } else if outcome.report.worst().is_some_and(|worst| worst >= fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Starts the API simulator on `demo` or on anything the file source reads.
+async fn start_sim(snapshot: &str, options: KubeSimOptions) -> Result<KubeSim> {
+    let loaded = if snapshot == "demo" {
+        kubewhy_source::demo::load()
+    } else {
+        kubewhy_source::files::load(&[snapshot.into()])
+    };
+    if let Some(first) = loaded.errors.first() {
+        bail!("cannot serve {snapshot}: {first}");
+    }
+    Ok(KubeSim::start(&loaded.snapshot, options).await?)
+}
+
+async fn sim_serve(args: SimServeArgs) -> Result<ExitCode> {
+    let options = KubeSimOptions {
+        listen: args.listen,
+        tls: !args.plain_http,
+        faults: args.faults.into_iter().collect(),
+    };
+    let sim = start_sim(&args.snapshot, options).await?;
+    if let Some(path) = &args.kubeconfig_out {
+        write_private(path, &sim.kubeconfig())
+            .with_context(|| format!("cannot write the kubeconfig to {}", path.display()))?;
+    }
+    println!(
+        "Kubernetes API simulator serving {} at {}",
+        args.snapshot,
+        sim.url()
+    );
+    if let Some(path) = &args.kubeconfig_out {
+        println!(
+            "kubeconfig written to {}; try: KUBECONFIG={} kubectl get pods -A",
+            path.display(),
+            path.display()
+        );
+    }
+    println!("Press Ctrl-C to stop.");
+    io::stdout().flush()?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    eprintln!("stopped after {} requests", sim.requests().len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file only its owner can read: it holds a bearer token.
+fn write_private(path: &std::path::Path, text: &str) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 /// Writes the report to stdout. A closed pipe (`| head`) is not an error.

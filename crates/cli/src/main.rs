@@ -12,6 +12,9 @@ use crate::args::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // kube-rs builds its TLS client on the process-wide provider; pick ring explicitly so that
+    // no dependency's feature set can leave it ambiguous.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     init_tracing(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -42,7 +45,11 @@ fn init_tracing(verbose: u8, quiet: bool) {
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KUBEWHY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("kubewhy={level},{level}")));
+        // kube-rs logs every failed connection at ERROR; kubewhy reports those itself.
+        .unwrap_or_else(|_| {
+            let kube = if verbose >= 2 { level } else { "off" };
+            tracing_subscriber::EnvFilter::new(format!("{level},kube_client={kube}"))
+        });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

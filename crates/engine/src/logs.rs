@@ -33,10 +33,19 @@ pub(crate) async fn attach(
 ) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for group in grouped.iter_mut() {
-        for target in group.logs.iter().take(MAX_LOGS_PER_ISSUE) {
-            match source.logs(snapshot, target).await {
-                Ok(Some(text)) => group.issue.evidence.logs.push(tail(target, &text)),
-                Ok(None) => {}
+        for wanted in group.logs.iter().take(MAX_LOGS_PER_ISSUE) {
+            let mut target = wanted.clone();
+            let mut fetched = source.logs(snapshot, &target).await;
+            // Dumps carry only the current log; for a crashed container it holds the last run.
+            if matches!(fetched, Ok(None)) && target.previous {
+                target.previous = false;
+                fetched = source.logs(snapshot, &target).await;
+            }
+            match fetched {
+                Ok(Some(text)) if !text.trim().is_empty() => {
+                    group.issue.evidence.logs.push(tail(&target, &text))
+                }
+                Ok(_) => {}
                 Err(e) => warnings.push(Warning::new(
                     WarningKind::Logs,
                     format!(

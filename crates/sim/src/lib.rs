@@ -1,1 +1,7 @@
-//! wip
+//! Simulators that speak real wire protocols over loopback, for tests, benchmarks and the demo.
+//! [`KubeSim`] is a Kubernetes API server that serves a snapshot: discovery, list (selectors,
+//! pagination), get, watch, pod logs, metadata-only lists, and injected faults.
+
+mod kube;
+
+pub use kube::{Fault, KubeSim, KubeSimOptions, RecordedRequest, SimError};

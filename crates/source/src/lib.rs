@@ -4,7 +4,9 @@
 pub mod demo;
 pub mod files;
 mod kinds;
+pub mod live;
 mod secret;
+mod selector;
 mod snapshot;
 mod source;
 mod store;
@@ -14,6 +16,7 @@ pub use k8s_openapi::api as k8s;
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 pub use kube::api::DynamicObject;
 pub use secret::SecretMeta;
+pub use selector::LabelSelector;
 pub use snapshot::{Snapshot, dynamic_ref, event_last_seen};
 pub use source::{Collected, Scope, Source};
 pub use store::{Object, Store, object_ref};

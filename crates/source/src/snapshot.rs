@@ -210,6 +210,13 @@ impl Snapshot {
         self.logs.get(target).map(String::as_str)
     }
 
+    /// Every log the snapshot carries.
+    pub fn logs(&self) -> impl Iterator<Item = (&LogTarget, &str)> {
+        self.logs
+            .iter()
+            .map(|(target, text)| (target, text.as_str()))
+    }
+
     /// The top owner of `object`, following controller ownerReferences through the snapshot.
     /// When an owner is not in the snapshot, its reference is used as the root; a missing
     /// ReplicaSet of a Deployment's pod is recognized by the `pod-template-hash` label.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use kubewhy_model::{LogTarget, SourceInfo, SourceKind, Warning, WarningKind};
 
-use crate::{Snapshot, files};
+use crate::{Snapshot, files, live::LiveSource};
 
 /// Which objects a run looks at. Live sources apply it on the server; file sources filter
 /// findings by namespace.
@@ -38,8 +38,8 @@ impl Scope {
 pub enum Source {
     /// Files, folders and `-` for stdin.
     Files(Vec<PathBuf>),
-    /// The embedded demo cluster, read directly.
-    Demo,
+    /// A cluster (or the simulator serving the demo).
+    Live(LiveSource),
 }
 
 /// What a source produced.
@@ -57,11 +57,10 @@ pub struct Collected {
 
 impl Source {
     /// Reads the objects.
-    #[allow(clippy::unused_async)] // Live sources await; files are read on this task.
-    pub async fn collect(&self, _scope: &Scope) -> Collected {
+    pub async fn collect(&self, scope: &Scope) -> Collected {
         let (kind, loaded) = match self {
             Self::Files(paths) => (SourceKind::Files, files::load(paths)),
-            Self::Demo => (SourceKind::Demo, crate::demo::load()),
+            Self::Live(live) => return live.collect(scope).await,
         };
         let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
         let warnings = errors
@@ -82,12 +81,14 @@ impl Source {
     }
 
     /// The log of one container, if the source has it.
-    #[allow(clippy::unused_async)] // Live sources fetch over the network.
     pub async fn logs(
         &self,
         snapshot: &Snapshot,
         target: &LogTarget,
     ) -> Result<Option<String>, String> {
-        Ok(snapshot.log(target).map(str::to_owned))
+        match self {
+            Self::Live(live) => live.logs(target).await,
+            Self::Files(_) => Ok(snapshot.log(target).map(str::to_owned)),
+        }
     }
 }

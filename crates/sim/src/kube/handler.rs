@@ -1,0 +1,415 @@
+//! Request handling: routing by path as the API server does, selectors, pagination, watch,
+//! logs, metadata-only lists, faults, and the request log.
+
+use std::{collections::HashMap, convert::Infallible, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::State as AxumState,
+    http::{HeaderMap, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+use futures::{StreamExt, stream};
+use kubewhy_model::LogTarget;
+use kubewhy_source::LabelSelector;
+use serde_json::{Value, json};
+
+use super::{Fault, RecordedRequest, State, resources::Resource};
+
+const RESOURCE_VERSION: &str = "1000";
+/// Watches stay open at most this long.
+const MAX_WATCH_SECONDS: u64 = 60;
+
+pub(super) fn router(state: Arc<State>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+#[allow(clippy::cast_possible_truncation)] // Milliseconds since start fit in u64 for 584 million years.
+async fn handle(
+    AxumState(state): AxumState<Arc<State>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let started_ms = state.started.elapsed().as_millis() as u64;
+    let response = respond(&state, &method, &uri, &headers).await;
+    let record = RecordedRequest {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or("").to_owned(),
+        accept: headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned(),
+        status: response.status().as_u16(),
+        started_ms,
+        finished_ms: state.started.elapsed().as_millis() as u64,
+    };
+    tracing::debug!(
+        "{} {}?{} -> {}",
+        record.method,
+        record.path,
+        record.query,
+        record.status
+    );
+    if let Ok(mut log) = state.log.lock() {
+        log.push(record);
+    }
+    response
+}
+
+/// A Kubernetes `Status` error body.
+fn status(code: u16, message: &str) -> Response {
+    let reason = match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        410 => "Expired",
+        _ => "InternalError",
+    };
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                      "message": message, "reason": reason, "code": code});
+    (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+fn json_ok(value: Value) -> Response {
+    axum::Json(value).into_response()
+}
+
+async fn respond(state: &State, method: &Method, uri: &Uri, headers: &HeaderMap) -> Response {
+    if let Some(token) = &state.token {
+        let wanted = format!("Bearer {token}");
+        if headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            != Some(wanted.as_str())
+        {
+            return status(401, "Unauthorized");
+        }
+    }
+    if method != Method::GET {
+        return status(
+            405,
+            &format!("the simulator is read-only; {method} is not allowed"),
+        );
+    }
+    let query: HashMap<String, String> = uri
+        .query()
+        .map(|q| {
+            axum::extract::Query::<HashMap<String, String>>::try_from_uri(uri)
+                .map(|q| q.0)
+                .unwrap_or_else(|_| parse_query(q))
+        })
+        .unwrap_or_default();
+    let path: Vec<&str> = uri
+        .path()
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let resources = &state.resources;
+    let (group, version, rest) = match path.as_slice() {
+        ["version"] => {
+            return json_ok(
+                json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0", "platform": "linux/amd64"}),
+            );
+        }
+        ["api"] => {
+            return json_ok(
+                json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}),
+            );
+        }
+        ["apis"] => return json_ok(resources.groups()),
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => {
+            return status(
+                404,
+                &format!(
+                    "the server could not find the requested resource: {}",
+                    uri.path()
+                ),
+            );
+        }
+    };
+    let (namespace, plural, name, sub) = match rest {
+        [] => {
+            return resources.resource_list(group, version).map_or_else(
+                || status(404, &format!("no group version {group}/{version}")),
+                json_ok,
+            );
+        }
+        ["namespaces", ns, plural, tail @ ..] => (
+            Some(*ns),
+            *plural,
+            tail.first().copied(),
+            tail.get(1).copied(),
+        ),
+        [plural, tail @ ..] => (None, *plural, tail.first().copied(), tail.get(1).copied()),
+    };
+    let Some(resource) = resources.get(group, version, plural) else {
+        return status(
+            404,
+            &format!("the server could not find the requested resource ({plural})"),
+        );
+    };
+    match state.faults.get(plural) {
+        Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::Status(410)) if query.contains_key("continue") => {
+            return status(
+                410,
+                "The provided continue parameter is too old to display a consistent list result.",
+            );
+        }
+        Some(Fault::Status(410)) | None => {}
+        Some(Fault::Status(code)) => {
+            let verb = if name.is_some() { "get" } else { "list" };
+            let message = format!(
+                "{plural} is forbidden: User \"system:serviceaccount:default:kubewhy\" cannot {verb} resource \"{plural}\" in API group \"{group}\"{}",
+                namespace.map_or_else(
+                    || " at the cluster scope".to_owned(),
+                    |ns| format!(" in the namespace \"{ns}\"")
+                )
+            );
+            return status(*code, &message);
+        }
+    }
+    match (name, sub) {
+        (None, _) => list(state, resource, namespace, &query, headers),
+        (Some(name), None) => get(resource, namespace, name),
+        (Some(pod), Some("log")) if resource.kind == "Pod" => {
+            logs(state, resource, namespace.unwrap_or("default"), pod, &query)
+        }
+        (Some(_), Some(sub)) => status(
+            404,
+            &format!("the simulator does not serve the {sub} subresource"),
+        ),
+    }
+}
+
+/// A fallback for query strings the strict parser refuses.
+fn parse_query(query: &str) -> HashMap<String, String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+fn field_matches(item: &Value, selector: &str) -> bool {
+    selector.split(',').filter(|s| !s.is_empty()).all(|term| {
+        let (path, wanted, negate) = match term.split_once("!=") {
+            Some((p, v)) => (p, v, true),
+            None => match term.split_once("==").or_else(|| term.split_once('=')) {
+                Some((p, v)) => (p, v, false),
+                None => return false,
+            },
+        };
+        let pointer = format!("/{}", path.trim().replace('.', "/"));
+        let actual = item.pointer(&pointer).and_then(Value::as_str).unwrap_or("");
+        (actual == wanted.trim()) != negate
+    })
+}
+
+fn labels_of(item: &Value) -> std::collections::BTreeMap<String, String> {
+    item.pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn in_namespace(item: &Value, namespace: Option<&str>) -> bool {
+    namespace
+        .is_none_or(|ns| item.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns))
+}
+
+fn list(
+    state: &State,
+    resource: &Resource,
+    namespace: Option<&str>,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Response {
+    let selector = match LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))
+    {
+        Ok(selector) => selector,
+        Err(e) => return status(400, &e),
+    };
+    let fields = query.get("fieldSelector").map_or("", String::as_str);
+    let matching: Vec<&Value> = resource
+        .items
+        .iter()
+        .filter(|item| {
+            in_namespace(item, namespace)
+                && selector.matches(&labels_of(item))
+                && field_matches(item, fields)
+        })
+        .collect();
+    if matches!(query.get("watch").map(String::as_str), Some("true" | "1")) {
+        return watch(resource, &matching, query);
+    }
+    let start: usize = query
+        .get("continue")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .filter(|&l| l > 0)
+        .unwrap_or(usize::MAX);
+    let end = start.saturating_add(limit).min(matching.len());
+    let page = matching.get(start.min(end)..end).unwrap_or(&[]);
+    let mut metadata = json!({"resourceVersion": RESOURCE_VERSION});
+    if end < matching.len() {
+        metadata["continue"] = end.to_string().into();
+        metadata["remainingItemCount"] = (matching.len() - end).into();
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let _ = state;
+    if accept.contains("as=PartialObjectMetadataList") {
+        let items: Vec<Value> = page
+            .iter()
+            .map(|item| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": item["metadata"]}))
+            .collect();
+        return json_ok(
+            json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": metadata, "items": items}),
+        );
+    }
+    json_ok(json!({
+        "apiVersion": resource.group_version(), "kind": format!("{}List", resource.kind),
+        "metadata": metadata, "items": page,
+    }))
+}
+
+fn get(resource: &Resource, namespace: Option<&str>, name: &str) -> Response {
+    resource
+        .items
+        .iter()
+        .find(|item| {
+            in_namespace(item, namespace)
+                && item.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
+        })
+        .map_or_else(
+            || status(404, &format!("{} \"{name}\" not found", resource.plural)),
+            |item| json_ok(item.clone()),
+        )
+}
+
+fn watch(resource: &Resource, items: &[&Value], query: &HashMap<String, String>) -> Response {
+    let initial = query.get("sendInitialEvents").is_some_and(|v| v == "true");
+    let from_scratch = query
+        .get("resourceVersion")
+        .is_none_or(|rv| rv.is_empty() || rv == "0");
+    let mut lines: Vec<String> = Vec::new();
+    if initial || from_scratch {
+        lines.extend(
+            items
+                .iter()
+                .map(|item| json!({"type": "ADDED", "object": item}).to_string()),
+        );
+    }
+    if query
+        .get("allowWatchBookmarks")
+        .is_some_and(|v| v == "true")
+    {
+        let mut bookmark = json!({"kind": resource.kind, "apiVersion": resource.group_version(),
+                                  "metadata": {"resourceVersion": RESOURCE_VERSION}});
+        if initial {
+            bookmark["metadata"]["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        lines.push(json!({"type": "BOOKMARK", "object": bookmark}).to_string());
+    }
+    let seconds = query
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(MAX_WATCH_SECONDS)
+        .min(MAX_WATCH_SECONDS);
+    let events = stream::iter(
+        lines
+            .into_iter()
+            .map(|line| Ok::<_, Infallible>(format!("{line}\n"))),
+    );
+    // Nothing changes in a snapshot: after the initial events the watch idles until it times out.
+    let idle = stream::once(tokio::time::sleep(Duration::from_secs(seconds)))
+        .filter_map(|()| async { None });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(events.chain(idle)))
+        .unwrap_or_else(|_| status(500, "cannot build the watch response"))
+}
+
+fn logs(
+    state: &State,
+    resource: &Resource,
+    namespace: &str,
+    pod: &str,
+    query: &HashMap<String, String>,
+) -> Response {
+    let Some(item) = resource.items.iter().find(|item| {
+        in_namespace(item, Some(namespace))
+            && item.pointer("/metadata/name").and_then(Value::as_str) == Some(pod)
+    }) else {
+        return status(404, &format!("pods \"{pod}\" not found"));
+    };
+    let container = query.get("container").cloned().or_else(|| {
+        item.pointer("/spec/containers/0/name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let Some(container) = container else {
+        return status(400, "a container name must be specified");
+    };
+    let previous = query.get("previous").is_some_and(|v| v == "true");
+    let target = LogTarget {
+        namespace: namespace.to_owned(),
+        pod: pod.to_owned(),
+        container: container.clone(),
+        previous,
+    };
+    let Some(text) = state.resources.logs.get(&target) else {
+        if previous {
+            return status(
+                400,
+                &format!(
+                    "previous terminated container \"{container}\" in pod \"{pod}\" not found"
+                ),
+            );
+        }
+        return (StatusCode::OK, String::new()).into_response();
+    };
+    let mut lines: Vec<&str> = text.lines().collect();
+    if let Some(tail) = query.get("tailLines").and_then(|t| t.parse::<usize>().ok()) {
+        lines = lines.split_off(lines.len().saturating_sub(tail));
+    }
+    let mut body = lines.join("\n");
+    if !body.is_empty() {
+        body.push('\n');
+    }
+    if let Some(limit) = query
+        .get("limitBytes")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
+        let mut cut = limit.min(body.len());
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body.truncate(cut);
+    }
+    ([(header::CONTENT_TYPE, "text/plain")], body).into_response()
+}

@@ -1,0 +1,222 @@
+//! The Kubernetes API simulator: binds loopback, serves HTTP or HTTPS (a certificate generated
+//! at start, a bearer token), records every request, and stops when dropped.
+
+mod handler;
+mod resources;
+mod tls;
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use base64::Engine as _;
+use kubewhy_source::Snapshot;
+use tokio::{net::TcpListener, sync::watch};
+
+use self::resources::Resources;
+
+/// A fault injected on one resource (by plural, e.g. `secrets`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status (403, 404, 500, or 410 for requests with a continue token).
+    Status(u16),
+    /// Wait this long before answering.
+    Delay(Duration),
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    /// `403`, `404`, `500`, `410` or `delay:250ms` / `delay:2s`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(delay) = s.strip_prefix("delay:") {
+            let (number, scale) = match delay.strip_suffix("ms") {
+                Some(ms) => (ms, 1),
+                None => (delay.strip_suffix('s').unwrap_or(delay), 1000),
+            };
+            let n: u64 = number
+                .parse()
+                .map_err(|_| format!("invalid delay `{delay}`: expected e.g. 250ms or 2s"))?;
+            return Ok(Self::Delay(Duration::from_millis(n * scale)));
+        }
+        match s.parse::<u16>() {
+            Ok(code @ (403 | 404 | 410 | 500)) => Ok(Self::Status(code)),
+            _ => Err(format!(
+                "invalid fault `{s}`: expected 403, 404, 410, 500 or delay:DURATION"
+            )),
+        }
+    }
+}
+
+/// How to run the simulator.
+#[derive(Debug, Clone)]
+pub struct KubeSimOptions {
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Serve HTTPS with a generated certificate and require a bearer token.
+    pub tls: bool,
+    /// Faults by resource plural.
+    pub faults: HashMap<String, Fault>,
+}
+
+impl Default for KubeSimOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: true,
+            faults: HashMap::new(),
+        }
+    }
+}
+
+/// One request the simulator served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The path.
+    pub path: String,
+    /// The raw query string.
+    pub query: String,
+    /// The Accept header.
+    pub accept: String,
+    /// The status answered.
+    pub status: u16,
+    /// Milliseconds since the simulator started, when the request arrived and when it was
+    /// answered: overlapping intervals show concurrent lists.
+    pub started_ms: u64,
+    /// See `started_ms`.
+    pub finished_ms: u64,
+}
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The certificate could not be generated or loaded.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
+}
+
+/// Shared between the server tasks and the handle.
+pub(crate) struct State {
+    resources: Resources,
+    faults: HashMap<String, Fault>,
+    token: Option<String>,
+    log: Mutex<Vec<RecordedRequest>>,
+    started: std::time::Instant,
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct KubeSim {
+    addr: SocketAddr,
+    cert_pem: Option<String>,
+    token: Option<String>,
+    state: Arc<State>,
+    _stop: watch::Sender<()>,
+}
+
+const TOKEN: &str = "kubewhy-sim-token";
+
+impl KubeSim {
+    /// Starts serving `snapshot` on a background task of the current Tokio runtime.
+    pub async fn start(snapshot: &Snapshot, options: KubeSimOptions) -> Result<Self, SimError> {
+        let listener =
+            TcpListener::bind(options.listen)
+                .await
+                .map_err(|source| SimError::Bind {
+                    addr: options.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+        let token = options.tls.then(|| TOKEN.to_owned());
+        let state = Arc::new(State {
+            resources: Resources::new(snapshot),
+            faults: options.faults,
+            token: token.clone(),
+            log: Mutex::new(Vec::new()),
+            started: std::time::Instant::now(),
+        });
+        let (stop, stopped) = watch::channel(());
+        let app = handler::router(Arc::clone(&state));
+        let cert_pem = if options.tls {
+            let (cert, key) = tls::self_signed()?;
+            let config = tls::server_config(&cert, &key)?;
+            tokio::spawn(tls::serve(listener, config, app, stopped));
+            Some(cert)
+        } else {
+            tokio::spawn(tls::serve_plain(listener, app, stopped));
+            None
+        };
+        Ok(Self {
+            addr,
+            cert_pem,
+            token,
+            state,
+            _stop: stop,
+        })
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server URL.
+    #[must_use]
+    pub fn url(&self) -> String {
+        let scheme = if self.cert_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// A kubeconfig whose only context, `kubewhy-sim`, points at this simulator and trusts its
+    /// certificate.
+    #[must_use]
+    pub fn kubeconfig(&self) -> String {
+        let ca = self.cert_pem.as_ref().map_or_else(String::new, |pem| {
+            format!(
+                "    certificate-authority-data: {}\n",
+                base64::engine::general_purpose::STANDARD.encode(pem)
+            )
+        });
+        let user = self.token.as_ref().map_or_else(
+            || "  user: {}\n".to_owned(),
+            |t| format!("  user:\n    token: {t}\n"),
+        );
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: kubewhy-sim\n  cluster:\n    server: {}\n{ca}\
+             contexts:\n- name: kubewhy-sim\n  context:\n    cluster: kubewhy-sim\n    user: kubewhy-sim\n\
+             current-context: kubewhy-sim\nusers:\n- name: kubewhy-sim\n{user}",
+            self.url()
+        )
+    }
+
+    /// Every request served so far, in arrival order.
+    #[must_use]
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state
+            .log
+            .lock()
+            .map(|log| log.clone())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,86 @@
+//! Serving over TLS with a certificate generated at start, or over plain HTTP.
+
+use std::sync::Arc;
+
+use axum::Router;
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::conn::auto::Builder,
+    service::TowerToHyperService,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+use tokio::{net::TcpListener, sync::watch};
+use tokio_rustls::TlsAcceptor;
+
+use super::SimError;
+
+/// A self-signed certificate for `localhost` and `127.0.0.1` (an IP SAN: clients verify it),
+/// as PEM certificate and key.
+pub(super) fn self_signed() -> Result<(String, String), SimError> {
+    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    let generated =
+        rcgen::generate_simple_self_signed(names).map_err(|e| SimError::Tls(e.to_string()))?;
+    Ok((generated.cert.pem(), generated.signing_key.serialize_pem()))
+}
+
+pub(super) fn server_config(
+    cert_pem: &str,
+    key_pem: &str,
+) -> Result<Arc<rustls::ServerConfig>, SimError> {
+    let tls = |e: &dyn std::fmt::Display| SimError::Tls(e.to_string());
+    let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| tls(&e))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| tls(&e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls(&e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| tls(&e))?;
+    Ok(Arc::new(config))
+}
+
+pub(super) async fn serve(
+    listener: TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    app: Router,
+    mut stop: watch::Receiver<()>,
+) {
+    let acceptor = TlsAcceptor::from(config);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => return,
+        };
+        let Ok((tcp, _)) = accepted else { continue };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let Ok(stream) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let service = TowerToHyperService::new(app);
+            let _ = Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+pub(super) async fn serve_plain(listener: TcpListener, app: Router, mut stop: watch::Receiver<()>) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => return,
+        };
+        let Ok((tcp, _)) = accepted else { continue };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = TowerToHyperService::new(app);
+            let _ = Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(tcp), service)
+                .await;
+        });
+    }
+}

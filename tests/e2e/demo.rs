@@ -1,0 +1,64 @@
+//! `kubewhy demo`: the embedded broken cluster, served by the simulator and read through the
+//! live path.
+
+use crate::support::{has_issue, kubewhy};
+
+#[test]
+fn the_demo_shows_its_pod_failures() {
+    let run = kubewhy(&["demo", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["schema"], "kubewhy.report/v1");
+    assert_eq!(report["source"]["kind"], "demo");
+    assert_eq!(report["source"]["observed_at"], "2026-11-20T09:30:00Z");
+    for (check, root) in [
+        ("pod-crash-looping", "Deployment/checkout"),
+        ("pod-image-pull-failing", "Deployment/frontend"),
+        ("pod-oom-killed", "Deployment/recommendations"),
+        ("pod-container-config-error", "Deployment/payments"),
+        ("pod-not-ready", "Deployment/search"),
+        ("pod-unschedulable", "StatefulSet/orders-db"),
+        ("pod-container-failed", "CronJob/db-migrate"),
+        ("pod-stuck-creating", "Deployment/reviews"),
+        ("pod-crash-looping", "Deployment/accounts"),
+        ("pod-evicted", "Deployment/image-resizer"),
+        ("pod-unschedulable", "Deployment/llm-70b"),
+        ("pod-container-start-failing", "Deployment/notifications"),
+    ] {
+        assert!(
+            has_issue(&report, check, root),
+            "demo lacks {check} on {root}:\n{}",
+            run.stdout
+        );
+    }
+    // The crash loop carries its stack trace.
+    let checkout = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["root"]["name"] == "checkout")
+        .unwrap();
+    let lines = checkout["evidence"]["logs"][0]["lines"].as_array().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("OperationalError")),
+        "{checkout}"
+    );
+    // Two checkout pods crash: one issue, two objects.
+    assert_eq!(checkout["objects"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn the_demo_is_deterministic() {
+    let first = kubewhy(&["demo", "-o", "json"]);
+    let second = kubewhy(&["demo", "-o", "json"]);
+    assert_eq!(first.stdout, second.stdout);
+    let text = kubewhy(&["demo"]);
+    assert!(
+        text.stdout
+            .contains("kubewhy · demo cluster · observed 2026-11-20T09:30:00Z"),
+        "{}",
+        text.stdout
+    );
+}

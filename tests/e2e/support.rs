@@ -1,0 +1,121 @@
+//! Running the binary and reading what it printed.
+
+use std::{
+    io::Write,
+    path::Path,
+    process::{Command, Stdio},
+};
+
+use serde_json::Value;
+
+/// What one run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+pub fn kubewhy(args: &[&str]) -> Run {
+    kubewhy_with_stdin(args, None)
+}
+
+pub fn kubewhy_with_stdin(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubewhy"))
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .env("HOME", std::env::temp_dir())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the kubewhy binary runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(text.as_bytes())
+            .expect("stdin accepts the input");
+    }
+    let out = child.wait_with_output().expect("kubewhy finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A path in the repository's `tests/fixtures` folder.
+pub fn fixture(name: &str) -> String {
+    repo_path(&format!("tests/fixtures/{name}"))
+}
+
+/// A path in the catalog's fixture manifests.
+pub fn catalog_fixture(name: &str) -> String {
+    repo_path(&format!("analyzers/fixtures/{name}"))
+}
+
+fn repo_path(relative: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.canonicalize().unwrap_or(root);
+    root.join(relative).display().to_string()
+}
+
+/// `(check, root kind/name)` of every issue in a JSON report.
+pub fn issue_keys(report: &Value) -> Vec<(String, String)> {
+    report["issues"]
+        .as_array()
+        .expect("issues is an array")
+        .iter()
+        .map(|i| {
+            let root = &i["root"];
+            (
+                i["check"].as_str().unwrap_or("").to_owned(),
+                format!(
+                    "{}/{}",
+                    root["kind"].as_str().unwrap_or(""),
+                    root["name"].as_str().unwrap_or("")
+                ),
+            )
+        })
+        .collect()
+}
+
+pub fn has_issue(report: &Value, check: &str, root: &str) -> bool {
+    issue_keys(report)
+        .iter()
+        .any(|(c, r)| c == check && r == root)
+}
+
+/// A YAML stream of `n` crash-looping pods spread over namespaces `ns-0`..`ns-{spread}`, each
+/// labelled `app=app-{i % 3}`.
+pub fn many_pods(n: usize, spread: usize) -> String {
+    let mut out = String::new();
+    for i in 0..n {
+        let ns = i % spread;
+        let app = i % 3;
+        out.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  namespace: ns-{ns}\n  uid: uid-{i}\n  labels: {{app: app-{app}}}\n\
+             spec:\n  containers:\n  - {{name: main, image: 'registry.example/app:{i}'}}\n\
+             status:\n  phase: Running\n  containerStatuses:\n  - name: main\n    image: 'registry.example/app:{i}'\n    imageID: ''\n    ready: false\n    restartCount: 4\n\
+             \x20   state: {{waiting: {{reason: CrashLoopBackOff}}}}\n    lastState: {{terminated: {{reason: Error, exitCode: 3}}}}\n"
+        ));
+    }
+    out
+}
