@@ -18,7 +18,7 @@ fn the_demo_shows_its_pod_failures() {
         ("pod-container-config-error", "Deployment/payments"),
         ("pod-not-ready", "Deployment/search"),
         ("pod-unschedulable", "StatefulSet/orders-db"),
-        ("pod-container-failed", "CronJob/db-migrate"),
+        ("pod-container-failed", "Job/db-migrate"),
         ("pod-stuck-creating", "Deployment/reviews"),
         ("pod-crash-looping", "Deployment/accounts"),
         ("pod-evicted", "Deployment/image-resizer"),

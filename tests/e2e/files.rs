@@ -87,7 +87,7 @@ fn malformed_yaml_names_file_and_line_and_keeps_the_rest() {
     let run = kubewhy(&["analyze", "-f", &bad, "-o", "json"]);
     assert_eq!(run.code, 2, "malformed input exits 2");
     assert!(
-        run.stderr.contains(&format!("{}:36: invalid YAML", bad)),
+        run.stderr.contains(&format!("{bad}:36: invalid YAML")),
         "stderr: {}",
         run.stderr
     );
@@ -107,7 +107,7 @@ fn truncated_json_says_so_with_file_and_line() {
     let run = kubewhy(&["analyze", "-f", &truncated]);
     assert_eq!(run.code, 2);
     // The file ends without a newline inside its 29th line.
-    let expected = format!("{}:29: invalid JSON: EOF while parsing", truncated);
+    let expected = format!("{truncated}:29: invalid JSON: EOF while parsing");
     assert!(run.stderr.contains(&expected), "stderr: {}", run.stderr);
     assert!(run.stderr.contains("truncated"), "stderr: {}", run.stderr);
 }

@@ -376,3 +376,43 @@ async fn kubectl_reads_the_simulator_when_installed() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_decides_which_optional_apis_are_read() {
+    let without = Cluster::serve(&[fixture("shapes").into()], &[]).await;
+    let run = without.kubewhy(&["analyze", "-o", "json"]).await;
+    let scanned_without = run.json()["summary"]["objects_scanned"].as_u64().unwrap();
+    assert!(
+        without
+            .sim
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("gateway.networking.k8s.io/v1/")),
+        "no Gateway API, no Gateway lists"
+    );
+
+    let with = Cluster::serve(
+        &[fixture("shapes").into(), fixture("gateway.yaml").into()],
+        &[],
+    )
+    .await;
+    let run = with.kubewhy(&["analyze", "-o", "json"]).await;
+    assert_eq!(
+        run.json()["summary"]["objects_scanned"].as_u64().unwrap(),
+        scanned_without + 3,
+        "{}",
+        run.stderr
+    );
+    let paths: Vec<String> = with.sim.requests().into_iter().map(|r| r.path).collect();
+    for listed in [
+        "/apis/gateway.networking.k8s.io/v1/gatewayclasses",
+        "/apis/gateway.networking.k8s.io/v1/gateways",
+        "/apis/gateway.networking.k8s.io/v1/httproutes",
+    ] {
+        assert_eq!(
+            paths.iter().filter(|p| *p == listed).count(),
+            1,
+            "{listed} listed once: {paths:?}"
+        );
+    }
+}

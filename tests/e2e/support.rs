@@ -1,6 +1,7 @@
 //! Running the binary and reading what it printed.
 
 use std::{
+    fmt::Write as _,
     io::Write,
     path::Path,
     process::{Command, Stdio},
@@ -110,12 +111,13 @@ pub fn many_pods(n: usize, spread: usize) -> String {
     for i in 0..n {
         let ns = i % spread;
         let app = i % 3;
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-{i}\n  namespace: ns-{ns}\n  uid: uid-{i}\n  labels: {{app: app-{app}}}\n\
              spec:\n  containers:\n  - {{name: main, image: 'registry.example/app:{i}'}}\n\
              status:\n  phase: Running\n  containerStatuses:\n  - name: main\n    image: 'registry.example/app:{i}'\n    imageID: ''\n    ready: false\n    restartCount: 4\n\
              \x20   state: {{waiting: {{reason: CrashLoopBackOff}}}}\n    lastState: {{terminated: {{reason: Error, exitCode: 3}}}}\n"
-        ));
+        );
     }
     out
 }

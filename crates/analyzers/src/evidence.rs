@@ -6,24 +6,16 @@ use kubewhy_source::{Snapshot, event_last_seen, k8s::core::v1::ContainerStatus};
 /// At most this many events per finding.
 pub const MAX_EVENTS: usize = 5;
 
-/// The most recent warning events of `object`, or its most recent events when none warns.
+/// The most recent warning events of `object`. Normal events (Pulled, Started) prove nothing
+/// about a problem and are left out.
 pub fn events(snapshot: &Snapshot, object: &ObjectRef) -> Vec<EventEvidence> {
-    let all: Vec<_> = snapshot.events_for(object).collect();
-    let warnings: Vec<_> = all
-        .iter()
+    snapshot
+        .events_for(object)
         .filter(|e| e.type_.as_deref() == Some("Warning"))
-        .collect();
-    let chosen: Vec<_> = if warnings.is_empty() {
-        all.iter().collect()
-    } else {
-        warnings
-    };
-    chosen
-        .into_iter()
         .take(MAX_EVENTS)
         .map(|event| EventEvidence {
             object: format!("{}/{}", object.kind, object.name),
-            type_: event.type_.clone().unwrap_or_else(|| "Normal".into()),
+            type_: "Warning".to_owned(),
             reason: event.reason.clone().unwrap_or_default(),
             message: event.message.clone().unwrap_or_default().trim().to_owned(),
             count: event.count.unwrap_or(1),

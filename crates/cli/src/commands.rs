@@ -70,7 +70,7 @@ async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
             ..LiveOptions::default()
         };
         _demo_sim = Some(sim);
-        Source::Live(LiveSource::connect(live).await?)
+        Source::Live(Box::new(LiveSource::connect(live).await?))
     } else if !args.source.files.is_empty() {
         Source::Files(args.source.files)
     } else {
@@ -79,7 +79,7 @@ async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
             context: args.source.context,
             ..LiveOptions::default()
         };
-        Source::Live(LiveSource::connect(live).await?)
+        Source::Live(Box::new(LiveSource::connect(live).await?))
     };
     let outcome = kubewhy_engine::analyze(&source, &options).await;
     for error in &outcome.errors {

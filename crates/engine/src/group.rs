@@ -33,12 +33,12 @@ pub(crate) fn issues(snapshot: &Snapshot, findings: Vec<Finding>) -> Vec<Grouped
         .into_iter()
         .map(|(fingerprint, (root, mut findings))| {
             findings.sort_by(|a, b| a.object.cmp(&b.object));
-            build(fingerprint, root, findings)
+            build(fingerprint, root, &findings)
         })
         .collect()
 }
 
-fn build(fingerprint: Fingerprint, root: ObjectRef, findings: Vec<Finding>) -> Grouped {
+fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Grouped {
     let first = &findings[0];
     let info = kubewhy_analyzers::check(first.check.as_str());
     let mut objects: Vec<ObjectRef> = findings.iter().map(|f| f.object.clone()).collect();
@@ -58,11 +58,13 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: Vec<Finding>) -> G
             first.object.kind
         ),
     };
-    let mut logs: Vec<LogTarget> = findings
-        .iter()
-        .flat_map(|f| f.logs.iter().cloned())
-        .collect();
-    logs.dedup();
+    // One log per container name: the pods of one owner crash the same way.
+    let mut logs: Vec<LogTarget> = Vec::new();
+    for target in findings.iter().flat_map(|f| &f.logs) {
+        if !logs.iter().any(|seen| seen.container == target.container) {
+            logs.push(target.clone());
+        }
+    }
     let issue = Issue {
         fingerprint,
         check: first.check,
@@ -77,17 +79,17 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: Vec<Finding>) -> G
         root,
         objects,
         related,
-        evidence: merge(&findings),
+        evidence: merge(findings),
         explanation: None,
     };
     Grouped { issue, logs }
 }
 
-/// Merges evidence, dropping repeats (fifty pods log the same event message) and keeping the
-/// bounds.
+/// Merges evidence, dropping repeats and keeping the bounds. Fifty pods log the same events
+/// with their own names in them, so after the first object only new event reasons are added.
 fn merge(findings: &[Finding]) -> Evidence {
     let mut evidence = Evidence::default();
-    for f in findings {
+    for (i, f) in findings.iter().enumerate() {
         let e = &f.evidence;
         push_unique(
             &mut evidence.containers,
@@ -106,7 +108,7 @@ fn merge(findings: &[Finding]) -> Evidence {
             |a, b| a.type_ == b.type_ && a.message == b.message,
         );
         push_unique(&mut evidence.events, &e.events, MAX_EVENTS, |a, b| {
-            a.reason == b.reason && a.message == b.message
+            a.reason == b.reason && (i > 0 || a.message == b.message)
         });
     }
     evidence

@@ -29,7 +29,7 @@ const ERROR_WORDS: &[&str] = &[
 pub(crate) async fn attach(
     source: &Source,
     snapshot: &Snapshot,
-    grouped: &mut Vec<Grouped>,
+    grouped: &mut [Grouped],
 ) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for group in grouped.iter_mut() {
@@ -43,7 +43,7 @@ pub(crate) async fn attach(
             }
             match fetched {
                 Ok(Some(text)) if !text.trim().is_empty() => {
-                    group.issue.evidence.logs.push(tail(&target, &text))
+                    group.issue.evidence.logs.push(tail(&target, &text));
                 }
                 Ok(_) => {}
                 Err(e) => warnings.push(Warning::new(
@@ -100,8 +100,10 @@ mod tests {
             container: "c".into(),
             previous: true,
         };
-        let text: String =
-            (0..30).map(|i| format!("line {i}\n")).collect::<String>() + "Traceback: boom\nexit\n";
+        let mut text = (0..30).fold(String::new(), |text, i| {
+            text + "line " + &i.to_string() + "\n"
+        });
+        text.push_str("Traceback: boom\nexit\n");
         let log = tail(&target, &text);
         assert_eq!(log.lines.len(), MAX_LINES);
         assert_eq!(log.lines.last().map(String::as_str), Some("exit"));

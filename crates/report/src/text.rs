@@ -90,7 +90,14 @@ fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "{pad}{DIM}affects:{DIM:#} {}", names.join(", "))?;
     }
-    for c in &issue.evidence.conditions {
+    // A condition whose message the issue already quotes adds nothing.
+    let quoted = |m: &str| issue.message.contains(m);
+    for c in issue
+        .evidence
+        .conditions
+        .iter()
+        .filter(|c| !c.message.as_deref().is_some_and(quoted))
+    {
         let why = c.message.as_deref().or(c.reason.as_deref()).unwrap_or("");
         writeln!(
             out,

@@ -14,7 +14,7 @@ use futures::{StreamExt, future::BoxFuture, stream};
 use jiff::Timestamp;
 use kube::{
     Api, Client, Config,
-    api::{ListParams, LogParams, ObjectList, PartialObjectMeta},
+    api::{ApiResource, DynamicObject, ListParams, LogParams, ObjectList, PartialObjectMeta},
     config::{KubeConfigOptions, Kubeconfig},
 };
 use kubewhy_model::{LogTarget, SourceInfo, SourceKind, Warning, WarningKind};
@@ -122,7 +122,9 @@ impl LiveSource {
 
     /// Lists every kind once, concurrently, and builds the snapshot.
     pub async fn collect(&self, scope: &Scope) -> Collected {
-        let lists = listers(self, scope);
+        let mut lists = listers(self, scope);
+        let (optional, mut warnings) = self.optional_listers(scope).await;
+        lists.extend(optional);
         let total = lists.len();
         let done = AtomicUsize::new(0);
         let progress = std::io::stderr().is_terminal();
@@ -140,7 +142,6 @@ impl LiveSource {
             eprint!("\r\x1b[2K");
         }
         let mut snapshot = Snapshot::default();
-        let mut warnings = Vec::new();
         for result in results {
             match result {
                 Ok(insert) => insert(&mut snapshot),
@@ -160,6 +161,71 @@ impl LiveSource {
             warnings,
             errors: Vec::new(),
         }
+    }
+
+    /// Discovers which optional APIs the cluster serves and returns a lister for each of their
+    /// kinds that kubewhy reads. A cluster without them is normal and says nothing.
+    async fn optional_listers<'a>(&'a self, scope: &'a Scope) -> (Vec<Lister<'a>>, Vec<Warning>) {
+        let groups = match self.client.list_api_groups().await {
+            Ok(groups) => groups.groups,
+            Err(e) => {
+                let message = format!(
+                    "skipped API discovery: {} (GET {}/apis); optional APIs were not read",
+                    describe(&e),
+                    self.server
+                );
+                return (
+                    Vec::new(),
+                    vec![Warning::new(WarningKind::SkippedKind, message)],
+                );
+            }
+        };
+        let mut listers: Vec<Lister<'a>> = Vec::new();
+        let mut warnings = Vec::new();
+        for (group, kinds) in OPTIONAL_APIS {
+            let Some(found) = groups.iter().find(|g| g.name == *group) else {
+                continue;
+            };
+            let Some(version) = found.preferred_version.as_ref().or(found.versions.first()) else {
+                continue;
+            };
+            let resources = match self
+                .client
+                .list_api_group_resources(&version.group_version)
+                .await
+            {
+                Ok(list) => list.resources,
+                Err(e) => {
+                    let message = format!(
+                        "skipped {group}: {} (GET {}/apis/{})",
+                        describe(&e),
+                        self.server,
+                        version.group_version
+                    );
+                    warnings.push(Warning::new(WarningKind::SkippedKind, message));
+                    continue;
+                }
+            };
+            for resource in resources
+                .into_iter()
+                .filter(|r| kinds.contains(&r.kind.as_str()) && !r.name.contains('/'))
+            {
+                let api_resource = ApiResource {
+                    group: (*group).to_owned(),
+                    version: version.version.clone(),
+                    api_version: version.group_version.clone(),
+                    kind: resource.kind.clone(),
+                    plural: resource.name.clone(),
+                };
+                listers.push(Box::pin(list_dynamic(
+                    self,
+                    scope,
+                    api_resource,
+                    resource.namespaced,
+                )));
+            }
+        }
+        (listers, warnings)
     }
 
     /// Fetches the tail of one container's log.
@@ -196,8 +262,8 @@ async fn load_config(options: &LiveOptions) -> Result<(Config, String), LiveErro
             Err(_) => None,
         }
     };
-    let (mut config, context) = match kubeconfig {
-        Some(kc) => {
+    let (mut config, context) = if let Some(kc) = kubeconfig {
+        {
             let context = options
                 .context
                 .clone()
@@ -212,12 +278,11 @@ async fn load_config(options: &LiveOptions) -> Result<(Config, String), LiveErro
                 .map_err(|e| kc_error(e.to_string()))?;
             (config, context)
         }
-        None => {
-            let config = Config::incluster().map_err(|e| {
-                kc_error(format!("no kubeconfig found (set KUBECONFIG or --kubeconfig) and not running in a cluster: {e}"))
-            })?;
-            (config, "in-cluster".to_owned())
-        }
+    } else {
+        let config = Config::incluster().map_err(|e| {
+            kc_error(format!("no kubeconfig found (set KUBECONFIG or --kubeconfig) and not running in a cluster: {e}"))
+        })?;
+        (config, "in-cluster".to_owned())
     };
     config.connect_timeout = Some(Duration::from_secs(5));
     config.read_timeout = Some(Duration::from_secs(30));
@@ -280,6 +345,53 @@ impl ScopeKind for k8s_openapi::ClusterResourceScope {
     ) -> Api<K> {
         Api::all(client)
     }
+}
+
+/// Optional API groups, and the kinds of each that analyzers read as dynamic objects.
+const OPTIONAL_APIS: &[(&str, &[&str])] = &[(
+    "gateway.networking.k8s.io",
+    &["GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute"],
+)];
+
+async fn list_dynamic(
+    source: &LiveSource,
+    scope: &Scope,
+    resource: ApiResource,
+    namespaced: bool,
+) -> Result<Insert, Warning> {
+    let api: Api<DynamicObject> = match scope.namespace.as_deref().filter(|_| namespaced) {
+        Some(ns) => Api::namespaced_with(source.client.clone(), ns, &resource),
+        None => Api::all_with(source.client.clone(), &resource),
+    };
+    let mut params = ListParams::default().limit(PAGE_SIZE);
+    let mut items = Vec::new();
+    loop {
+        let page = api.list(&params).await.map_err(|e| {
+            let message = format!(
+                "skipped {}: {} (GET {}{})",
+                resource.plural,
+                describe(&e),
+                source.server,
+                api.resource_url()
+            );
+            Warning::new(WarningKind::SkippedKind, message)
+        })?;
+        items.extend(page.items);
+        match page.metadata.continue_.filter(|token| !token.is_empty()) {
+            Some(token) => params.continue_token = Some(token),
+            None => break,
+        }
+    }
+    Ok(Box::new(move |snapshot: &mut Snapshot| {
+        // Lists leave out each item's kind; dynamic objects need it to be told apart.
+        for mut item in items {
+            item.types = Some(kube::api::TypeMeta {
+                api_version: resource.api_version.clone(),
+                kind: resource.kind.clone(),
+            });
+            snapshot.dynamic.push(item);
+        }
+    }))
 }
 
 /// Kinds that carry no workload labels of their own: `-l` would hide them from evidence.
@@ -362,7 +474,7 @@ where
             let items = page
                 .items
                 .into_iter()
-                .map(from_metadata::<K>)
+                .map(|p| from_metadata::<K>(&p))
                 .collect::<Result<Vec<_>, _>>();
             (items.map_err(kube::Error::SerdeError)?, next)
         } else {
@@ -381,7 +493,7 @@ where
 /// Builds an object from its metadata alone. Only used for Secrets, whose other fields
 /// kubewhy must never see.
 fn from_metadata<K: Object + DeserializeOwned>(
-    partial: PartialObjectMeta<K>,
+    partial: &PartialObjectMeta<K>,
 ) -> serde_json::Result<K> {
     serde_json::from_value(serde_json::json!({ "metadata": partial.metadata }))
 }

@@ -129,8 +129,7 @@ impl Snapshot {
     /// twice (the later copy is kept).
     pub(crate) fn seal(&mut self) -> Vec<String> {
         let duplicates = self.seal_stores();
-        self.dynamic
-            .sort_by(|a, b| dynamic_ref(a).cmp(&dynamic_ref(b)));
+        self.dynamic.sort_by_cached_key(dynamic_ref);
         let mut nodes = self.typed_nodes();
         nodes.extend(
             self.dynamic

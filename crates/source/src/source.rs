@@ -39,7 +39,7 @@ pub enum Source {
     /// Files, folders and `-` for stdin.
     Files(Vec<PathBuf>),
     /// A cluster (or the simulator serving the demo).
-    Live(LiveSource),
+    Live(Box<LiveSource>),
 }
 
 /// What a source produced.

@@ -132,6 +132,7 @@ impl<K: Object> Store<K> {
 
     /// The objects in `namespace` whose labels contain every pair of `match_labels`. An empty
     /// selector matches everything, as in Kubernetes.
+    #[must_use]
     pub fn matching_labels<'a>(
         &'a self,
         namespace: &'a str,
@@ -158,6 +159,15 @@ impl<K: Object> Store<K> {
             ),
             None => Box::new(self.in_namespace(namespace).iter()),
         }
+    }
+}
+
+impl<'a, K> IntoIterator for &'a Store<K> {
+    type Item = &'a K;
+    type IntoIter = std::slice::Iter<'a, K>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
     }
 }
 

@@ -115,7 +115,7 @@ impl Analyzer for PodAnalyzer {
 
     fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for pod in snapshot.pods.iter() {
+        for pod in &snapshot.pods {
             let ctx = PodContext {
                 snapshot,
                 pod,

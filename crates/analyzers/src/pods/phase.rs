@@ -49,31 +49,24 @@ pub(super) fn check(ctx: &PodContext<'_>) -> Option<Vec<Finding>> {
             .flatten()
             .find(|c| c.type_ == "PodScheduled" && c.status == "False");
         if let Some(cond) = scheduled {
-            let (check, text) = match cond.reason.as_deref() {
-                Some("SchedulingGated") => {
-                    let gates: Vec<&str> = ctx
-                        .pod
-                        .spec
-                        .iter()
-                        .flat_map(|s| s.scheduling_gates.iter().flatten())
-                        .map(|g| g.name.as_str())
-                        .collect();
-                    (
-                        "pod-scheduling-gated",
-                        format!(
-                            "Pod {} waits for scheduling gates to be removed: {}",
-                            ctx.name(),
-                            gates.join(", ")
-                        ),
-                    )
-                }
-                _ => {
-                    let why = cond.message.as_deref().map_or("no reason given", str::trim);
-                    (
-                        "pod-unschedulable",
-                        format!("Pod {} cannot be scheduled: {why}", ctx.name()),
-                    )
-                }
+            let (check, text) = if cond.reason.as_deref() == Some("SchedulingGated") {
+                let spec = ctx.pod.spec.iter();
+                let gates: Vec<&str> = spec
+                    .flat_map(|s| s.scheduling_gates.iter().flatten())
+                    .map(|g| g.name.as_str())
+                    .collect();
+                let text = format!(
+                    "Pod {} waits for scheduling gates to be removed: {}",
+                    ctx.name(),
+                    gates.join(", ")
+                );
+                ("pod-scheduling-gated", text)
+            } else {
+                let why = cond.message.as_deref().map_or("no reason given", str::trim);
+                (
+                    "pod-unschedulable",
+                    format!("Pod {} cannot be scheduled: {why}", ctx.name()),
+                )
             };
             let reason = cond.reason.as_deref().unwrap_or("Unschedulable");
             let mut finding = ctx.finding(check, reason, text);

@@ -101,13 +101,9 @@ async fn respond(state: &State, method: &Method, uri: &Uri, headers: &HeaderMap)
             &format!("the simulator is read-only; {method} is not allowed"),
         );
     }
-    let query: HashMap<String, String> = uri
-        .query()
-        .map(|q| {
-            axum::extract::Query::<HashMap<String, String>>::try_from_uri(uri)
-                .map(|q| q.0)
-                .unwrap_or_else(|_| parse_query(q))
-        })
+    // kube-rs starts its query strings with `&`; the form parser skips the empty pair.
+    let query: HashMap<String, String> = axum::extract::Query::try_from_uri(uri)
+        .map(|q| q.0)
         .unwrap_or_default();
     let path: Vec<&str> = uri
         .path()
@@ -161,6 +157,19 @@ async fn respond(state: &State, method: &Method, uri: &Uri, headers: &HeaderMap)
             &format!("the server could not find the requested resource ({plural})"),
         );
     };
+    resource_request(state, resource, (namespace, name, sub), &query, headers).await
+}
+
+/// Serves one resource's list, get, watch or log, after any injected fault.
+async fn resource_request(
+    state: &State,
+    resource: &Resource,
+    (namespace, name, sub): (Option<&str>, Option<&str>, Option<&str>),
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Response {
+    let plural = resource.plural.as_str();
+    let group = resource.group.as_str();
     match state.faults.get(plural) {
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::Status(410)) if query.contains_key("continue") => {
@@ -183,26 +192,16 @@ async fn respond(state: &State, method: &Method, uri: &Uri, headers: &HeaderMap)
         }
     }
     match (name, sub) {
-        (None, _) => list(state, resource, namespace, &query, headers),
+        (None, _) => list(resource, namespace, query, headers),
         (Some(name), None) => get(resource, namespace, name),
         (Some(pod), Some("log")) if resource.kind == "Pod" => {
-            logs(state, resource, namespace.unwrap_or("default"), pod, &query)
+            logs(state, resource, namespace.unwrap_or("default"), pod, query)
         }
         (Some(_), Some(sub)) => status(
             404,
             &format!("the simulator does not serve the {sub} subresource"),
         ),
     }
-}
-
-/// A fallback for query strings the strict parser refuses.
-fn parse_query(query: &str) -> HashMap<String, String> {
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .filter(|(k, _)| !k.is_empty())
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
 }
 
 fn field_matches(item: &Value, selector: &str) -> bool {
@@ -237,7 +236,6 @@ fn in_namespace(item: &Value, namespace: Option<&str>) -> bool {
 }
 
 fn list(
-    state: &State,
     resource: &Resource,
     namespace: Option<&str>,
     query: &HashMap<String, String>,
@@ -281,7 +279,6 @@ fn list(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let _ = state;
     if accept.contains("as=PartialObjectMetadataList") {
         let items: Vec<Value> = page
             .iter()

@@ -8,7 +8,11 @@ const END: &str = "==== END logs for container ";
 
 /// Log files of a dump folder: `logs.txt`, and `logs-previous.txt` for crashed instances.
 pub(crate) fn is_log_file(name: &str) -> bool {
-    name.starts_with("logs") && name.ends_with(".txt")
+    let path = std::path::Path::new(name);
+    name.starts_with("logs")
+        && path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("txt"))
 }
 
 /// Parses `C of pod NS/POD ====`.
