@@ -2,8 +2,18 @@
 //! snapshot carries its `observed_at`), no randomness, so the same snapshot always gives the
 //! same findings. Analyzers run in parallel; their results are concatenated in registry order.
 
+mod ai;
+mod catalog;
+mod controllers;
 mod evidence;
+mod network;
+mod nodes;
 mod pods;
+mod references;
+mod static_checks;
+mod storage;
 mod registry;
+pub mod workload;
 
-pub use registry::{Analyzer, Applies, CheckInfo, Filter, all_checks, check, registry, run};
+pub use catalog::{Applies, Catalog, CheckInfo, SECTIONS, catalog};
+pub use registry::{Analyzer, Filter, all_checks, check, registry, run};

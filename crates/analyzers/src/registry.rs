@@ -2,37 +2,15 @@
 
 use std::thread;
 
-use kubewhy_model::{Category, CheckId, Finding, Severity};
+use kubewhy_model::{Category, Finding, Severity};
+
+use crate::catalog::{Applies, CheckInfo, catalog};
 use kubewhy_source::Snapshot;
-
-/// Where a check can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applies {
-    /// On live state (status, events): clusters, dumps, the demo.
-    Live,
-    /// On manifests as written, and on live objects' specs.
-    Static,
-}
-
-/// A check's identity card: everything but its documentation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckInfo {
-    /// The stable id.
-    pub id: CheckId,
-    /// A short title naming the problem.
-    pub title: &'static str,
-    /// The severity it usually fires with; a finding may raise or lower it.
-    pub severity: Severity,
-    /// Its family.
-    pub category: Category,
-    /// Where it applies.
-    pub applies: Applies,
-}
 
 /// A family of checks over the snapshot.
 pub trait Analyzer: Sync {
-    /// The checks this analyzer can produce.
-    fn checks(&self) -> &'static [CheckInfo];
+    /// The ids of the checks this analyzer can produce; each has a catalog entry.
+    fn checks(&self) -> &'static [&'static str];
     /// Finds problems. Must be deterministic.
     fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding>;
 }
@@ -40,18 +18,28 @@ pub trait Analyzer: Sync {
 /// Every analyzer, in the order their findings are reported before sorting.
 #[must_use]
 pub fn registry() -> &'static [&'static dyn Analyzer] {
-    &[&crate::pods::PodAnalyzer]
+    &[
+        &crate::pods::PodAnalyzer,
+        &crate::controllers::ControllerAnalyzer,
+        &crate::nodes::NodeAnalyzer,
+        &crate::network::NetworkAnalyzer,
+        &crate::storage::StorageAnalyzer,
+        &crate::references::ReferenceAnalyzer,
+        &crate::ai::AiAnalyzer,
+        &crate::static_checks::security::SecurityAnalyzer,
+        &crate::static_checks::reliability::ReliabilityAnalyzer,
+    ]
 }
 
-/// Every check of every analyzer.
+/// Every check of every analyzer that has a catalog entry (the catalog test requires all).
 pub fn all_checks() -> impl Iterator<Item = &'static CheckInfo> {
-    registry().iter().flat_map(|analyzer| analyzer.checks())
+    registry().iter().flat_map(|analyzer| analyzer.checks()).filter_map(|id| check(id))
 }
 
-/// The check with this id.
+/// The catalog entry of the check with this id.
 #[must_use]
 pub fn check(id: &str) -> Option<&'static CheckInfo> {
-    all_checks().find(|info| info.id.as_str() == id)
+    catalog().entries.get(id)
 }
 
 /// Which checks run and which findings are kept: `--check`, `--skip`, `--min-severity`.
@@ -63,6 +51,9 @@ pub struct Filter {
     pub skip: Vec<String>,
     /// Findings below this severity are dropped.
     pub min_severity: Option<Severity>,
+    /// The source is a cluster: static checks (written for manifests) run on its objects only
+    /// when `only` names them, so that a cluster report leads with what is broken.
+    pub live: bool,
 }
 
 impl Filter {
@@ -79,7 +70,8 @@ impl Filter {
             .collect()
     }
 
-    /// Whether a check is enabled.
+    /// Whether a check is enabled. Naming a check or its category in `only` enables it even
+    /// when it is off by default.
     #[must_use]
     pub fn enabled(&self, info: &CheckInfo) -> bool {
         let named = |names: &[String]| {
@@ -87,7 +79,14 @@ impl Filter {
                 .iter()
                 .any(|n| n == info.id.as_str() || n == info.category.as_str())
         };
-        (self.only.is_empty() || named(&self.only)) && !named(&self.skip)
+        if named(&self.skip) {
+            return false;
+        }
+        if self.only.is_empty() {
+            info.default_on && !(self.live && info.applies == Applies::Static)
+        } else {
+            named(&self.only)
+        }
     }
 
     fn keeps(&self, finding: &Finding) -> bool {
@@ -103,7 +102,7 @@ pub fn run(snapshot: &Snapshot, filter: &Filter) -> Vec<Finding> {
     let wanted: Vec<&dyn Analyzer> = registry()
         .iter()
         .copied()
-        .filter(|a| a.checks().iter().any(|info| filter.enabled(info)))
+        .filter(|a| a.checks().iter().filter_map(|id| check(id)).any(|info| filter.enabled(info)))
         .collect();
     let results: Vec<Vec<Finding>> = thread::scope(|scope| {
         let handles: Vec<_> = wanted
@@ -123,24 +122,21 @@ pub fn run(snapshot: &Snapshot, filter: &Filter) -> Vec<Finding> {
         .collect()
 }
 
-/// Declares a check: `check!(ID, "title", Error, Reliability, Live)`.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! check_info {
-    ($id:literal, $title:literal, $severity:ident, $category:ident, $applies:ident) => {
-        $crate::CheckInfo {
-            id: kubewhy_model::CheckId($id),
-            title: $title,
-            severity: kubewhy_model::Severity::$severity,
-            category: kubewhy_model::Category::$category,
-            applies: $crate::Applies::$applies,
-        }
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_checks_wait_to_be_named_on_live_sources() {
+        let info = CheckInfo { applies: Applies::Static, ..*check("pod-crash-looping").unwrap() };
+        let live = Filter { live: true, ..Filter::default() };
+        assert!(!live.enabled(&info));
+        assert!(Filter { only: vec!["reliability".into()], ..live }.enabled(&info));
+        assert!(Filter::default().enabled(&info));
+        let off = CheckInfo { default_on: false, ..info };
+        assert!(!Filter::default().enabled(&off));
+        assert!(Filter { only: vec!["pod-crash-looping".into()], ..Filter::default() }.enabled(&off));
+    }
 
     #[test]
     fn check_ids_are_unique_kebab_case() {

@@ -36,6 +36,7 @@ fn filter(args: &AnalyzeArgs) -> Result<Filter> {
         only: args.filters.checks.clone(),
         skip: args.filters.skips.clone(),
         min_severity: args.filters.min_severity,
+        ..Filter::default()
     };
     if let Some(name) = filter.unknown_names().first() {
         bail!("unknown check or category `{name}`; `kubewhy checks` lists them");

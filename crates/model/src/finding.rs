@@ -47,6 +47,8 @@ pub struct Finding {
     pub severity: Severity,
     /// The object it fired on.
     pub object: ObjectRef,
+    /// The container it is about, for checks of one container of a pod or pod template.
+    pub container: Option<String>,
     /// What is wrong, in one sentence that names the problem (not the fix).
     pub message: String,
     /// A short, stable reason (`CrashLoopBackOff`, `OOMKilled`) that is part of the
@@ -73,11 +75,19 @@ impl Finding {
             check,
             severity,
             object,
+            container: None,
             reason: reason.into(),
             message: message.into(),
             evidence: Evidence::default(),
             related: Vec::new(),
             logs: Vec::new(),
         }
+    }
+
+    /// The same finding, about one container.
+    #[must_use]
+    pub fn in_container(mut self, container: impl Into<String>) -> Self {
+        self.container = Some(container.into());
+        self
     }
 }

@@ -14,6 +14,7 @@ macro_rules! for_each_kind {
             namespaces: $crate::k8s::core::v1::Namespace,
             services: $crate::k8s::core::v1::Service,
             endpoints: $crate::k8s::core::v1::Endpoints,
+            replication_controllers: $crate::k8s::core::v1::ReplicationController,
             config_maps: $crate::k8s::core::v1::ConfigMap,
             secrets: $crate::SecretMeta,
             persistent_volume_claims: $crate::k8s::core::v1::PersistentVolumeClaim,

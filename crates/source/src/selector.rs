@@ -35,6 +35,43 @@ impl LabelSelector {
         Ok(Self(requirements))
     }
 
+    /// A Kubernetes `LabelSelector` (`matchLabels` and `matchExpressions`). An operator
+    /// Kubernetes does not know makes a selector that matches nothing, as the API server would
+    /// reject it.
+    #[must_use]
+    pub fn from_k8s(selector: &crate::meta::LabelSelector) -> Self {
+        let mut requirements: Vec<Requirement> = selector
+            .match_labels
+            .iter()
+            .flatten()
+            .map(|(k, v)| Requirement::Equals(k.clone(), v.clone()))
+            .collect();
+        for expr in selector.match_expressions.iter().flatten() {
+            let values = expr.values.clone().unwrap_or_default();
+            let key = expr.key.clone();
+            requirements.push(match expr.operator.as_str() {
+                "In" => Requirement::In(key, values),
+                "NotIn" => Requirement::NotIn(key, values),
+                "Exists" => Requirement::Exists(key),
+                "DoesNotExist" => Requirement::NotExists(key),
+                _ => Requirement::In(key, Vec::new()),
+            });
+        }
+        Self(requirements)
+    }
+
+    /// An equality selector, as Services and ReplicationControllers use.
+    #[must_use]
+    pub fn from_map(labels: &BTreeMap<String, String>) -> Self {
+        Self(labels.iter().map(|(k, v)| Requirement::Equals(k.clone(), v.clone())).collect())
+    }
+
+    /// True when the selector has no requirement: it selects everything.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Whether `labels` satisfy every requirement.
     #[must_use]
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {

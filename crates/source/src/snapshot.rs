@@ -18,6 +18,17 @@ use crate::store::{Store, object_ref};
 /// Deserializing a known kind failed at `path`.
 pub(crate) type TypedError = serde_path_to_error::Error<serde_json::Error>;
 
+/// A mapping in a manifest whose keys are not in alphabetical order, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsortedKeys {
+    /// Where the mapping is: `root`, `spec.template`, `spec.containers[0]`.
+    pub path: String,
+    /// The keys in alphabetical order.
+    pub expected: Vec<String>,
+    /// The keys as written.
+    pub got: Vec<String>,
+}
+
 /// Where an object sits in the ownership graph.
 #[derive(Debug, Clone)]
 struct Node {
@@ -50,6 +61,8 @@ macro_rules! define_snapshot {
             pub dynamic: Vec<DynamicObject>,
             pub(crate) logs: BTreeMap<LogTarget, String>,
             pub(crate) observed_at: Option<Timestamp>,
+            /// Manifests' unsorted mappings, by object; only file sources know key order.
+            pub(crate) unsorted_keys: HashMap<Key, Vec<UnsortedKeys>>,
             nodes_by_key: HashMap<Key, Node>,
             keys_by_uid: HashMap<String, Key>,
             events_by_object: HashMap<Key, Vec<usize>>,
@@ -209,6 +222,20 @@ impl Snapshot {
         self.logs.get(target).map(String::as_str)
     }
 
+    /// The mappings of `object`'s manifest whose keys are not sorted (file sources only).
+    #[must_use]
+    pub fn unsorted_keys(&self, object: &ObjectRef) -> &[UnsortedKeys] {
+        self.unsorted_keys.get(&ref_key(object)).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn record_unsorted_keys(&mut self, object: &ObjectRef, value: &Value) {
+        let mut found = Vec::new();
+        collect_unsorted(value, "root", &mut found);
+        if !found.is_empty() {
+            self.unsorted_keys.insert(ref_key(object), found);
+        }
+    }
+
     /// Every log the snapshot carries.
     pub fn logs(&self) -> impl Iterator<Item = (&LogTarget, &str)> {
         self.logs
@@ -256,6 +283,29 @@ impl Snapshot {
 
     fn lookup(&self, object: &ObjectRef) -> Option<&Node> {
         self.nodes_by_key.get(&ref_key(object))
+    }
+}
+
+fn collect_unsorted(value: &Value, path: &str, found: &mut Vec<UnsortedKeys>) {
+    let child = |key: &str| if path == "root" { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        Value::Object(map) => {
+            let got: Vec<String> = map.keys().cloned().collect();
+            let mut expected = got.clone();
+            expected.sort();
+            if expected != got {
+                found.push(UnsortedKeys { path: path.to_owned(), expected, got });
+            }
+            for (key, nested) in map {
+                collect_unsorted(nested, &child(key), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_unsorted(item, &format!("{path}[{i}]"), found);
+            }
+        }
+        _ => {}
     }
 }
 

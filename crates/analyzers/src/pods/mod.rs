@@ -7,109 +7,31 @@ mod phase;
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{Snapshot, k8s::core::v1::Pod, object_ref};
 
-use crate::{Analyzer, CheckInfo, check_info, evidence};
+use crate::{Analyzer, evidence};
 
 /// The Pod analyzer.
 pub struct PodAnalyzer;
 
-const CHECKS: &[CheckInfo] = &[
-    check_info!(
-        "pod-unschedulable",
-        "Pod cannot be scheduled",
-        Error,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-scheduling-gated",
-        "Pod is held by scheduling gates",
-        Info,
-        Reliability,
-        Live
-    ),
-    check_info!("pod-evicted", "Pod was evicted", Warning, Reliability, Live),
-    check_info!("pod-failed", "Pod failed", Error, Reliability, Live),
-    check_info!(
-        "pod-stuck-terminating",
-        "Pod is stuck terminating",
-        Warning,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-crash-looping",
-        "Container is crash looping",
-        Error,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-oom-killed",
-        "Container was killed for exceeding its memory limit",
-        Error,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-image-pull-failing",
-        "Container image cannot be pulled",
-        Error,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-container-config-error",
-        "Container configuration refers to something missing",
-        Error,
-        Configuration,
-        Live
-    ),
-    check_info!(
-        "pod-container-start-failing",
-        "Container cannot be created or started",
-        Error,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-container-failed",
-        "Container exited with an error",
-        Error,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-container-restarting",
-        "Container restarts after failures",
-        Warning,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-container-waiting",
-        "Container is stuck waiting",
-        Warning,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-stuck-creating",
-        "Pod is stuck creating its containers",
-        Error,
-        Reliability,
-        Live
-    ),
-    check_info!(
-        "pod-not-ready",
-        "Pod is running but not ready",
-        Warning,
-        Reliability,
-        Live
-    ),
+const CHECKS: &[&str] = &[
+    "pod-unschedulable",
+    "pod-scheduling-gated",
+    "pod-evicted",
+    "pod-failed",
+    "pod-stuck-terminating",
+    "pod-crash-looping",
+    "pod-oom-killed",
+    "pod-image-pull-failing",
+    "pod-container-config-error",
+    "pod-container-start-failing",
+    "pod-container-failed",
+    "pod-container-restarting",
+    "pod-container-waiting",
+    "pod-stuck-creating",
+    "pod-not-ready",
 ];
 
 impl Analyzer for PodAnalyzer {
-    fn checks(&self) -> &'static [CheckInfo] {
+    fn checks(&self) -> &'static [&'static str] {
         CHECKS
     }
 

@@ -2,6 +2,7 @@
 //! the line it starts on so that every error can say `file:line`.
 
 use kube::api::DynamicObject;
+use kubewhy_model::ObjectRef;
 use serde_json::Value;
 
 use super::{Input, InputError, Loaded, logs};
@@ -105,9 +106,11 @@ impl Sink<'_> {
             Some(ns) => format!("{kind} {ns}/{name}"),
             None => format!("{kind} {name}"),
         };
+        let reference = ObjectRef::new(api_version.clone(), kind.clone(), namespace.as_deref(), name);
+        self.loaded.snapshot.record_unsorted_keys(&reference, &value);
         if let Some(Value::Object(meta)) = value.get_mut("metadata") {
             // `kubectl get` shows these; they are noise to kubewhy and can be large.
-            meta.remove("managedFields");
+            meta.shift_remove("managedFields");
         }
         match self
             .loaded

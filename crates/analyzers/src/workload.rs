@@ -1,0 +1,142 @@
+//! Every object that makes pods, seen through its pod template: Deployments, ReplicaSets,
+//! ReplicationControllers, StatefulSets, DaemonSets, Jobs, CronJobs, OpenShift
+//! DeploymentConfigs, and bare Pods. Static checks judge a live workload by its template, so
+//! objects whose controller is in the snapshot (a Deployment's ReplicaSets, a CronJob's Jobs,
+//! any controlled Pod) are left to their controller.
+
+use std::borrow::Cow;
+
+use kubewhy_model::ObjectRef;
+use kubewhy_source::{
+    LabelSelector, Object, Snapshot, dynamic_ref,
+    k8s::core::v1::{Container, PodSpec, PodTemplateSpec},
+    meta::ObjectMeta,
+    object_ref,
+};
+
+/// One pod-making object and its pod template.
+#[derive(Debug, Clone)]
+pub struct Workload<'a> {
+    /// The object (Deployment, Pod, ...).
+    pub object: ObjectRef,
+    /// The object's own metadata.
+    pub meta: Cow<'a, ObjectMeta>,
+    /// The pod template's metadata (a bare Pod's own metadata).
+    pub template_meta: Cow<'a, ObjectMeta>,
+    /// The pod spec its pods get.
+    pub spec: Cow<'a, PodSpec>,
+    /// Its pod selector, for kinds that have one.
+    pub selector: Option<LabelSelector>,
+    /// `spec.replicas` as written, for kinds that have it.
+    pub replicas: Option<i32>,
+}
+
+impl Workload<'_> {
+    /// Init containers, then regular containers, each with whether it is an init container.
+    pub fn containers(&self) -> impl Iterator<Item = (&Container, bool)> {
+        let init = self.spec.init_containers.iter().flatten().map(|c| (c, true));
+        init.chain(self.spec.containers.iter().map(|c| (c, false)))
+    }
+
+    /// The pod template's labels.
+    #[must_use]
+    pub fn pod_labels(&self) -> std::collections::BTreeMap<String, String> {
+        self.template_meta.labels.clone().unwrap_or_default()
+    }
+}
+
+/// True when an ownerReference marks a controller that is itself in the snapshot.
+fn controlled<K: Object>(snapshot: &Snapshot, item: &K) -> bool {
+    let reference = object_ref(item);
+    item.metadata().owner_references.iter().flatten().any(|o| o.controller == Some(true))
+        && snapshot.root_of(&reference) != reference
+}
+
+fn template<'a>(
+    object: ObjectRef,
+    meta: &'a ObjectMeta,
+    template: Option<&'a PodTemplateSpec>,
+    selector: Option<LabelSelector>,
+    replicas: Option<i32>,
+) -> Option<Workload<'a>> {
+    let template = template?;
+    Some(Workload {
+        object,
+        meta: Cow::Borrowed(meta),
+        template_meta: template.metadata.as_ref().map_or_else(|| Cow::Owned(ObjectMeta::default()), Cow::Borrowed),
+        spec: Cow::Borrowed(template.spec.as_ref()?),
+        selector,
+        replicas,
+    })
+}
+
+/// Every workload in the snapshot, in kind order, then namespace and name.
+#[must_use]
+pub fn workloads(snapshot: &Snapshot) -> Vec<Workload<'_>> {
+    let mut out = Vec::new();
+    let k8s_selector = |s: &kubewhy_source::meta::LabelSelector| Some(LabelSelector::from_k8s(s));
+    for d in &snapshot.deployments {
+        let spec = Some(&d.spec);
+        out.extend(template(object_ref(d), &d.metadata, spec.map(|s| &s.template), spec.and_then(|s| k8s_selector(&s.selector)), spec.and_then(|s| s.replicas)));
+    }
+    for s in &snapshot.stateful_sets {
+        let spec = Some(&s.spec);
+        out.extend(template(object_ref(s), &s.metadata, spec.map(|s| &s.template), spec.and_then(|s| k8s_selector(&s.selector)), spec.and_then(|s| s.replicas)));
+    }
+    for d in &snapshot.daemon_sets {
+        let spec = Some(&d.spec);
+        out.extend(template(object_ref(d), &d.metadata, spec.map(|s| &s.template), spec.and_then(|s| k8s_selector(&s.selector)), None));
+    }
+    for r in snapshot.replica_sets.iter().filter(|r| !controlled(snapshot, *r)) {
+        let spec = Some(&r.spec);
+        out.extend(template(object_ref(r), &r.metadata, spec.and_then(|s| s.template.as_ref()), spec.and_then(|s| k8s_selector(&s.selector)), spec.and_then(|s| s.replicas)));
+    }
+    for r in snapshot.replication_controllers.iter().filter(|r| !controlled(snapshot, *r)) {
+        let spec = r.spec.as_ref();
+        let selector = spec.and_then(|s| s.selector.as_ref()).map(LabelSelector::from_map);
+        out.extend(template(object_ref(r), &r.metadata, spec.and_then(|s| s.template.as_ref()), selector, spec.and_then(|s| s.replicas)));
+    }
+    for j in snapshot.jobs.iter().filter(|j| !controlled(snapshot, *j)) {
+        let spec = j.spec.as_ref();
+        out.extend(template(object_ref(j), &j.metadata, spec.map(|s| &s.template), None, None));
+    }
+    for c in &snapshot.cron_jobs {
+        let job = c.spec.job_template.spec.as_ref();
+        out.extend(template(object_ref(c), &c.metadata, job.map(|s| &s.template), None, None));
+    }
+    for p in snapshot.pods.iter().filter(|p| !controlled(snapshot, *p)) {
+        if let Some(spec) = &p.spec {
+            out.push(Workload {
+                object: object_ref(p),
+                meta: Cow::Borrowed(&p.metadata),
+                template_meta: Cow::Borrowed(&p.metadata),
+                spec: Cow::Borrowed(spec),
+                selector: None,
+                replicas: None,
+            });
+        }
+    }
+    out.extend(deployment_configs(snapshot));
+    out
+}
+
+/// OpenShift DeploymentConfigs, read from their dynamic form.
+fn deployment_configs(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>> {
+    snapshot.dynamic.iter().filter(|d| d.types.as_ref().is_some_and(|t| t.kind == "DeploymentConfig")).filter_map(|d| {
+        let template: PodTemplateSpec = serde_json::from_value(d.data.pointer("/spec/template")?.clone()).ok()?;
+        let selector = d
+            .data
+            .pointer("/spec/selector")
+            .and_then(|s| serde_json::from_value(s.clone()).ok())
+            .map(|labels| LabelSelector::from_map(&labels));
+        let replicas = d.data.pointer("/spec/replicas").and_then(serde_json::Value::as_i64).and_then(|r| i32::try_from(r).ok());
+        Some(Workload {
+            object: dynamic_ref(d),
+            meta: Cow::Borrowed(&d.metadata),
+            template_meta: Cow::Owned(template.metadata.unwrap_or_default()),
+            spec: Cow::Owned(template.spec?),
+            selector,
+            replicas,
+        })
+    })
+}
