@@ -147,6 +147,6 @@ mod tests {
         assert!(!info.default_on);
         assert!(info.doc.starts_with("## What it means"));
         assert!(parse("id: x\n").unwrap_err().contains("front matter"));
-        assert!(parse("---\nid: x\n---\n").unwrap_err().contains("title"));
+        assert!(parse("---\nid: x\n---\n").unwrap_err().contains("front matter has no"));
     }
 }
