@@ -371,7 +371,8 @@ async fn kubectl_reads_the_simulator_when_installed() {
     assert!(ok, "kubectl failed: {err}");
     assert!(
         out.contains("dump-crash-7f9c4-abcde")
-            && out.contains("dump-crash-7f9c4-abcde.1")
+            && out.contains("CrashLoopBackOff")
+            && out.contains("BackOff")
             && out.contains("FATAL giving up"),
         "{out}"
     );

@@ -5,6 +5,7 @@
 mod ai;
 mod catalog;
 mod controllers;
+mod events;
 mod evidence;
 mod network;
 mod nodes;

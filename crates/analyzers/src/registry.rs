@@ -13,6 +13,12 @@ pub trait Analyzer: Sync {
     fn checks(&self) -> &'static [&'static str];
     /// Finds problems. Must be deterministic.
     fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding>;
+
+    /// Finds problems that the other analyzers' findings leave unexplained. Runs after every
+    /// `analyze`; most analyzers have nothing to add here.
+    fn analyze_rest(&self, _snapshot: &Snapshot, _found: &[Finding]) -> Vec<Finding> {
+        Vec::new()
+    }
 }
 
 /// Every analyzer, in the order their findings are reported before sorting.
@@ -28,12 +34,16 @@ pub fn registry() -> &'static [&'static dyn Analyzer] {
         &crate::ai::AiAnalyzer,
         &crate::static_checks::security::SecurityAnalyzer,
         &crate::static_checks::reliability::ReliabilityAnalyzer,
+        &crate::events::EventAnalyzer,
     ]
 }
 
 /// Every check of every analyzer that has a catalog entry (the catalog test requires all).
 pub fn all_checks() -> impl Iterator<Item = &'static CheckInfo> {
-    registry().iter().flat_map(|analyzer| analyzer.checks()).filter_map(|id| check(id))
+    registry()
+        .iter()
+        .flat_map(|analyzer| analyzer.checks())
+        .filter_map(|id| check(id))
 }
 
 /// The catalog entry of the check with this id.
@@ -95,31 +105,48 @@ impl Filter {
     }
 }
 
-/// Runs every analyzer that owns an enabled check, in parallel, and keeps the findings the
-/// filter lets through.
+/// Runs every analyzer that owns an enabled check, in parallel, then lets each look at what the
+/// others found, and keeps the findings the filter lets through.
 #[must_use]
 pub fn run(snapshot: &Snapshot, filter: &Filter) -> Vec<Finding> {
     let wanted: Vec<&dyn Analyzer> = registry()
         .iter()
         .copied()
-        .filter(|a| a.checks().iter().filter_map(|id| check(id)).any(|info| filter.enabled(info)))
+        .filter(|a| {
+            a.checks()
+                .iter()
+                .filter_map(|id| check(id))
+                .any(|info| filter.enabled(info))
+        })
         .collect();
-    let results: Vec<Vec<Finding>> = thread::scope(|scope| {
-        let handles: Vec<_> = wanted
+    let first: Vec<Finding> = parallel(&wanted, |analyzer| analyzer.analyze(snapshot))
+        .into_iter()
+        .filter(|f| filter.keeps(f))
+        .collect();
+    let rest = parallel(&wanted, |analyzer| analyzer.analyze_rest(snapshot, &first));
+    first
+        .into_iter()
+        .chain(rest.into_iter().filter(|f| filter.keeps(f)))
+        .collect()
+}
+
+/// Runs `work` for every analyzer on its own thread; results come back in registry order.
+fn parallel<F>(analyzers: &[&dyn Analyzer], work: F) -> Vec<Finding>
+where
+    F: Fn(&dyn Analyzer) -> Vec<Finding> + Sync,
+{
+    thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = analyzers
             .iter()
-            .map(|analyzer| scope.spawn(move || analyzer.analyze(snapshot)))
+            .map(|a| scope.spawn(move || work(*a)))
             .collect();
         // A panicking analyzer is a bug; re-raising it keeps the panic message intact.
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
-    });
-    results
-        .into_iter()
-        .flatten()
-        .filter(|f| filter.keeps(f))
-        .collect()
+    })
 }
 
 #[cfg(test)]
@@ -128,14 +155,35 @@ mod tests {
 
     #[test]
     fn static_checks_wait_to_be_named_on_live_sources() {
-        let info = CheckInfo { applies: Applies::Static, ..*check("pod-crash-looping").unwrap() };
-        let live = Filter { live: true, ..Filter::default() };
+        let info = CheckInfo {
+            applies: Applies::Static,
+            ..*check("pod-crash-looping").unwrap()
+        };
+        let live = Filter {
+            live: true,
+            ..Filter::default()
+        };
         assert!(!live.enabled(&info));
-        assert!(Filter { only: vec!["reliability".into()], ..live }.enabled(&info));
+        assert!(
+            Filter {
+                only: vec!["reliability".into()],
+                ..live
+            }
+            .enabled(&info)
+        );
         assert!(Filter::default().enabled(&info));
-        let off = CheckInfo { default_on: false, ..info };
+        let off = CheckInfo {
+            default_on: false,
+            ..info
+        };
         assert!(!Filter::default().enabled(&off));
-        assert!(Filter { only: vec!["pod-crash-looping".into()], ..Filter::default() }.enabled(&off));
+        assert!(
+            Filter {
+                only: vec!["pod-crash-looping".into()],
+                ..Filter::default()
+            }
+            .enabled(&off)
+        );
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub enum Command {
     /// Analyze the built-in demo cluster: no cluster and no API key needed. The demo is served
     /// by the Kubernetes API simulator on loopback and read through the live path.
     Demo(AnalyzeArgs),
+    /// List the checks, or print one check's documentation.
+    Checks {
+        /// A check id; without it, every check is listed.
+        id: Option<String>,
+    },
     /// Simulators for testing and demos.
     #[command(subcommand)]
     Sim(SimCommand),
@@ -55,6 +60,33 @@ pub enum Command {
 pub enum SimCommand {
     /// Serve a snapshot as a Kubernetes API server that kubectl, k9s and kubewhy can read.
     Serve(SimServeArgs),
+    /// Write a large generated cluster (YAML) for benchmarks and load tests.
+    Generate(SimGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimGenerateArgs {
+    /// How many pods.
+    #[arg(long)]
+    pub pods: usize,
+    /// The fraction of pods that fail (0 to 1).
+    #[arg(long, default_value_t = 0.1, value_parser = parse_fraction)]
+    pub failing: f64,
+    /// The seed: the same seed gives the same cluster.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "invalid fraction `{s}`: expected a number from 0 to 1"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -16,7 +16,9 @@ use kubewhy_source::{
     live::{LiveOptions, LiveSource},
 };
 
-use crate::args::{AnalyzeArgs, Cli, ColorWhen, Command, OutputFormat, SimCommand, SimServeArgs};
+use crate::args::{
+    AnalyzeArgs, Cli, ColorWhen, Command, OutputFormat, SimCommand, SimGenerateArgs, SimServeArgs,
+};
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let color = cli.global.color;
@@ -28,6 +30,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             analyze(args, color).await
         }
         Some(Command::Sim(SimCommand::Serve(args))) => sim_serve(args).await,
+        Some(Command::Sim(SimCommand::Generate(args))) => sim_generate(&args),
+        Some(Command::Checks { id }) => checks(id.as_deref()),
     }
 }
 
@@ -91,7 +95,9 @@ async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
         OutputFormat::Json => Format::Json,
         OutputFormat::Yaml => Format::Yaml,
     };
-    write_report(&outcome.report, format, color)?;
+    write_quietly(color, |out| {
+        kubewhy_report::render(&outcome.report, format, out)
+    })?;
     let fail_on = args.fail_on.unwrap_or(Severity::Error);
     Ok(if !outcome.errors.is_empty() {
         ExitCode::from(2)
@@ -147,6 +153,98 @@ async fn sim_serve(args: SimServeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn sim_generate(args: &SimGenerateArgs) -> Result<ExitCode> {
+    let options = kubewhy_sim::GenerateOptions {
+        pods: args.pods,
+        failing: args.failing,
+        seed: args.seed,
+    };
+    let text = kubewhy_sim::generate(options);
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => write_quietly(ColorWhen::Never, |out| out.write_all(text.as_bytes()))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kubewhy checks`: a table of every check, or one check's catalog entry.
+fn checks(id: Option<&str>) -> Result<ExitCode> {
+    let text = match id {
+        Some(id) => {
+            let Some(info) = kubewhy_analyzers::check(id) else {
+                bail!("unknown check `{id}`; `kubewhy checks` lists them");
+            };
+            format!(
+                "{id}: {}
+severity {} · category {} · applies to {} · {}
+
+{}",
+                info.title,
+                info.severity,
+                info.category,
+                if info.applies == kubewhy_analyzers::Applies::Live {
+                    "live state"
+                } else {
+                    "manifests (static)"
+                },
+                if info.default_on {
+                    "on by default"
+                } else {
+                    "off unless named with --check"
+                },
+                info.doc
+            )
+        }
+        None => {
+            let mut rows: Vec<_> = kubewhy_analyzers::all_checks().collect();
+            rows.sort_by_key(|info| (info.category, info.id));
+            let mut text = format!(
+                "{:<44} {:<9} {:<14} {:<7} TITLE
+",
+                "CHECK", "SEVERITY", "CATEGORY", "APPLIES"
+            );
+            for info in rows {
+                let off = if info.default_on {
+                    ""
+                } else {
+                    " (off by default)"
+                };
+                text.push_str(&format!(
+                    "{:<44} {:<9} {:<14} {:<7} {}{off}
+",
+                    info.id.as_str(),
+                    info.severity.as_str(),
+                    info.category.as_str(),
+                    info.applies.as_str(),
+                    info.title
+                ));
+            }
+            text
+        }
+    };
+    write_quietly(ColorWhen::Never, |out| out.write_all(text.as_bytes()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to stdout, dropping ANSI styles where colour is off. A closed pipe (`| head`) is
+/// not an error.
+fn write_quietly(
+    color: ColorWhen,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let choice = match color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    let mut out = io::BufWriter::new(anstream::AutoStream::new(io::stdout().lock(), choice));
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 /// Writes a file only its owner can read: it holds a bearer token.
 fn write_private(path: &std::path::Path, text: &str) -> io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -157,19 +255,4 @@ fn write_private(path: &std::path::Path, text: &str) -> io::Result<()> {
         .mode(0o600)
         .open(path)?;
     file.write_all(text.as_bytes())
-}
-
-/// Writes the report to stdout. A closed pipe (`| head`) is not an error.
-fn write_report(report: &kubewhy_model::Report, format: Format, color: ColorWhen) -> Result<()> {
-    let choice = match color {
-        ColorWhen::Auto => anstream::ColorChoice::Auto,
-        ColorWhen::Always => anstream::ColorChoice::Always,
-        ColorWhen::Never => anstream::ColorChoice::Never,
-    };
-    let mut out = io::BufWriter::new(anstream::AutoStream::new(io::stdout().lock(), choice));
-    let result = kubewhy_report::render(report, format, &mut out).and_then(|()| out.flush());
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
 }

@@ -6,12 +6,12 @@ mod commands;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::args::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
     // kube-rs builds its TLS client on the process-wide provider; pick ring explicitly so that
     // no dependency's feature set can leave it ambiguous.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -34,6 +34,24 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Parses the command line. Installed as `kubectl-why`, kubewhy is the kubectl plugin
+/// `kubectl why`, and its help says so.
+fn parse_args() -> Cli {
+    let invoked_as = std::env::args_os().next().map(std::path::PathBuf::from);
+    let plugin = invoked_as
+        .as_deref()
+        .and_then(std::path::Path::file_stem)
+        .is_some_and(|stem| stem == "kubectl-why");
+    let command = Cli::command();
+    let command = if plugin {
+        command.bin_name("kubectl why")
+    } else {
+        command
+    };
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {

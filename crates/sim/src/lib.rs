@@ -2,6 +2,8 @@
 //! [`KubeSim`] is a Kubernetes API server that serves a snapshot: discovery, list (selectors,
 //! pagination), get, watch, pod logs, metadata-only lists, and injected faults.
 
+mod generate;
 mod kube;
 
+pub use generate::{GenerateOptions, generate};
 pub use kube::{Fault, KubeSim, KubeSimOptions, RecordedRequest, SimError};

@@ -63,7 +63,12 @@ impl LabelSelector {
     /// An equality selector, as Services and ReplicationControllers use.
     #[must_use]
     pub fn from_map(labels: &BTreeMap<String, String>) -> Self {
-        Self(labels.iter().map(|(k, v)| Requirement::Equals(k.clone(), v.clone())).collect())
+        Self(
+            labels
+                .iter()
+                .map(|(k, v)| Requirement::Equals(k.clone(), v.clone()))
+                .collect(),
+        )
     }
 
     /// True when the selector has no requirement: it selects everything.

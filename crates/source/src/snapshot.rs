@@ -225,7 +225,9 @@ impl Snapshot {
     /// The mappings of `object`'s manifest whose keys are not sorted (file sources only).
     #[must_use]
     pub fn unsorted_keys(&self, object: &ObjectRef) -> &[UnsortedKeys] {
-        self.unsorted_keys.get(&ref_key(object)).map_or(&[], Vec::as_slice)
+        self.unsorted_keys
+            .get(&ref_key(object))
+            .map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn record_unsorted_keys(&mut self, object: &ObjectRef, value: &Value) {
@@ -281,20 +283,36 @@ impl Snapshot {
         current
     }
 
+    /// Whether the snapshot holds `object` (matched by kind, namespace and name).
+    #[must_use]
+    pub fn contains(&self, object: &ObjectRef) -> bool {
+        self.lookup(object).is_some()
+    }
+
     fn lookup(&self, object: &ObjectRef) -> Option<&Node> {
         self.nodes_by_key.get(&ref_key(object))
     }
 }
 
 fn collect_unsorted(value: &Value, path: &str, found: &mut Vec<UnsortedKeys>) {
-    let child = |key: &str| if path == "root" { key.to_owned() } else { format!("{path}.{key}") };
+    let child = |key: &str| {
+        if path == "root" {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
     match value {
         Value::Object(map) => {
             let got: Vec<String> = map.keys().cloned().collect();
             let mut expected = got.clone();
             expected.sort();
             if expected != got {
-                found.push(UnsortedKeys { path: path.to_owned(), expected, got });
+                found.push(UnsortedKeys {
+                    path: path.to_owned(),
+                    expected,
+                    got,
+                });
             }
             for (key, nested) in map {
                 collect_unsorted(nested, &child(key), found);

@@ -193,7 +193,7 @@ async fn resource_request(
     }
     match (name, sub) {
         (None, _) => list(resource, namespace, query, headers),
-        (Some(name), None) => get(resource, namespace, name),
+        (Some(name), None) => get(resource, namespace, name, headers),
         (Some(pod), Some("log")) if resource.kind == "Pod" => {
             logs(state, resource, namespace.unwrap_or("default"), pod, query)
         }
@@ -279,6 +279,9 @@ fn list(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if accept.contains("as=Table") {
+        return json_ok(super::table::table(resource, page, metadata));
+    }
     if accept.contains("as=PartialObjectMetadataList") {
         let items: Vec<Value> = page
             .iter()
@@ -294,7 +297,11 @@ fn list(
     }))
 }
 
-fn get(resource: &Resource, namespace: Option<&str>, name: &str) -> Response {
+fn get(resource: &Resource, namespace: Option<&str>, name: &str, headers: &HeaderMap) -> Response {
+    let table = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("as=Table"));
     resource
         .items
         .iter()
@@ -304,7 +311,17 @@ fn get(resource: &Resource, namespace: Option<&str>, name: &str) -> Response {
         })
         .map_or_else(
             || status(404, &format!("{} \"{name}\" not found", resource.plural)),
-            |item| json_ok(item.clone()),
+            |item| {
+                if table {
+                    json_ok(super::table::table(
+                        resource,
+                        &[item],
+                        json!({"resourceVersion": RESOURCE_VERSION}),
+                    ))
+                } else {
+                    json_ok(item.clone())
+                }
+            },
         )
 }
 

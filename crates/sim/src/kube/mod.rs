@@ -3,6 +3,7 @@
 
 mod handler;
 mod resources;
+mod table;
 mod tls;
 
 use std::{

@@ -106,8 +106,15 @@ impl Sink<'_> {
             Some(ns) => format!("{kind} {ns}/{name}"),
             None => format!("{kind} {name}"),
         };
-        let reference = ObjectRef::new(api_version.clone(), kind.clone(), namespace.as_deref(), name);
-        self.loaded.snapshot.record_unsorted_keys(&reference, &value);
+        let reference = ObjectRef::new(
+            api_version.clone(),
+            kind.clone(),
+            namespace.as_deref(),
+            name,
+        );
+        self.loaded
+            .snapshot
+            .record_unsorted_keys(&reference, &value);
         if let Some(Value::Object(meta)) = value.get_mut("metadata") {
             // `kubectl get` shows these; they are noise to kubewhy and can be large.
             meta.shift_remove("managedFields");

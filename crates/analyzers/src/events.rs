@@ -1,0 +1,113 @@
+//! Warning events that no other finding explains, grouped by involved object and reason. A pod
+//! in CrashLoopBackOff already shows its BackOff events; this catches the rest (a Service's
+//! failed load balancer, a volume that cannot be attached to a node, a DNS config warning).
+
+use std::collections::{BTreeMap, HashSet};
+
+use kubewhy_model::{CheckId, EventEvidence, Finding, ObjectRef, Severity};
+use kubewhy_source::{Snapshot, event_last_seen, k8s::core::v1::Event};
+
+use crate::Analyzer;
+
+/// Events last seen longer ago than this before the snapshot are history, not problems.
+const RECENT_SECONDS: i64 = 3600;
+
+/// The event analyzer.
+pub struct EventAnalyzer;
+
+impl Analyzer for EventAnalyzer {
+    fn checks(&self) -> &'static [&'static str] {
+        &["event-warning-unexplained"]
+    }
+
+    fn analyze(&self, _snapshot: &Snapshot) -> Vec<Finding> {
+        Vec::new()
+    }
+
+    fn analyze_rest(&self, snapshot: &Snapshot, found: &[Finding]) -> Vec<Finding> {
+        let explained: HashSet<(String, Option<String>, String)> = found
+            .iter()
+            .map(|f| {
+                (
+                    f.object.kind.clone(),
+                    f.object.namespace.clone(),
+                    f.object.name.clone(),
+                )
+            })
+            .collect();
+        let mut groups: BTreeMap<(ObjectRef, String), Vec<&Event>> = BTreeMap::new();
+        for event in snapshot
+            .events
+            .iter()
+            .filter(|e| e.type_.as_deref() == Some("Warning"))
+        {
+            let object = involved(event);
+            let key = (
+                object.kind.clone(),
+                object.namespace.clone(),
+                object.name.clone(),
+            );
+            let recent = match (snapshot.observed_at(), event_last_seen(event)) {
+                (Some(now), Some(seen)) => (now - seen).get_seconds() <= RECENT_SECONDS,
+                _ => true,
+            };
+            // Events of deleted objects (an old pod) describe nothing that is still there.
+            if recent && !explained.contains(&key) && snapshot.contains(&object) {
+                let reason = event.reason.clone().unwrap_or_default();
+                groups.entry((object, reason)).or_default().push(event);
+            }
+        }
+        groups
+            .into_iter()
+            .map(|((object, reason), events)| finding(object, &reason, &events))
+            .collect()
+    }
+}
+
+fn involved(event: &Event) -> ObjectRef {
+    let o = &event.involved_object;
+    ObjectRef {
+        api_version: o.api_version.clone().unwrap_or_default(),
+        kind: o.kind.clone().unwrap_or_default(),
+        // Events about cluster-scoped objects (Nodes) carry no namespace, or an empty one.
+        namespace: o.namespace.clone().filter(|ns| !ns.is_empty()),
+        name: o.name.clone().unwrap_or_default(),
+        uid: o.uid.clone(),
+    }
+}
+
+fn finding(object: ObjectRef, reason: &str, events: &[&Event]) -> Finding {
+    let count: i32 = events.iter().map(|e| e.count.unwrap_or(1)).sum();
+    let latest = events.iter().max_by_key(|e| event_last_seen(e)).copied();
+    let message = latest
+        .and_then(|e| e.message.as_deref())
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    let severity =
+        crate::check("event-warning-unexplained").map_or(Severity::Warning, |c| c.severity);
+    let text = format!(
+        "{}/{} has {count} {reason} warning event(s): {message}",
+        object.kind, object.name
+    );
+    let mut finding = Finding::new(
+        CheckId("event-warning-unexplained"),
+        severity,
+        object.clone(),
+        reason,
+        text,
+    );
+    finding.evidence.events = events
+        .iter()
+        .take(crate::evidence::MAX_EVENTS)
+        .map(|e| EventEvidence {
+            object: format!("{}/{}", object.kind, object.name),
+            type_: "Warning".to_owned(),
+            reason: reason.to_owned(),
+            message: e.message.clone().unwrap_or_default().trim().to_owned(),
+            count: e.count.unwrap_or(1),
+            last_seen: event_last_seen(e).map(|t| t.to_string()),
+        })
+        .collect();
+    finding
+}
