@@ -12,6 +12,7 @@
 //! category: reliability
 //! applies: live
 //! default: on
+//! symptom: no
 //! ---
 //! ## What it means ...
 //! ```
@@ -24,8 +25,13 @@ use kubewhy_model::{Category, CheckId, Severity};
 static CATALOG_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../analyzers");
 
 /// The sections every entry's body has, in this order.
-pub const SECTIONS: [&str; 5] =
-    ["## What it means", "## When it fires", "## Why it matters", "## How to fix", "## References"];
+pub const SECTIONS: [&str; 5] = [
+    "## What it means",
+    "## When it fires",
+    "## Why it matters",
+    "## How to fix",
+    "## References",
+];
 
 /// Where a check can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +68,10 @@ pub struct CheckInfo {
     pub applies: Applies,
     /// Whether it runs without being named in `--check`.
     pub default_on: bool,
+    /// A symptom check reports the consequence of another problem (a Deployment short of
+    /// replicas, a Service without ready endpoints). When the cause is found too, the symptom is
+    /// folded into the cause's issue (front matter `symptom: yes`).
+    pub symptom: bool,
     /// The kube-linter checks this check stands for, comma-separated (front matter key
     /// `kube-linter`); empty when it has none. The conformance test reads it.
     pub kube_linter: &'static str,
@@ -83,12 +93,19 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| {
         let mut entries = BTreeMap::new();
         let mut errors = Vec::new();
-        for file in CATALOG_DIR.files().filter(|f| f.path().extension().is_some_and(|e| e == "md")) {
+        for file in CATALOG_DIR
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "md"))
+        {
             let name = file.path().display().to_string();
             if name == "README.md" {
                 continue;
             }
-            match file.contents_utf8().ok_or_else(|| "not UTF-8".to_owned()).and_then(parse) {
+            match file
+                .contents_utf8()
+                .ok_or_else(|| "not UTF-8".to_owned())
+                .and_then(parse)
+            {
                 Ok(info) => {
                     entries.insert(info.id.as_str(), info);
                 }
@@ -100,14 +117,25 @@ pub fn catalog() -> &'static Catalog {
 }
 
 fn parse(text: &'static str) -> Result<CheckInfo, String> {
-    let rest = text.strip_prefix("---\n").ok_or("no front matter (the file must start with ---)")?;
-    let (front, doc) = rest.split_once("\n---\n").ok_or("front matter is not closed by ---")?;
+    let rest = text
+        .strip_prefix("---\n")
+        .ok_or("no front matter (the file must start with ---)")?;
+    let (front, doc) = rest
+        .split_once("\n---\n")
+        .ok_or("front matter is not closed by ---")?;
     let mut fields: BTreeMap<&str, &str> = BTreeMap::new();
     for line in front.lines() {
-        let (key, value) = line.split_once(':').ok_or_else(|| format!("front matter line `{line}` is not `key: value`"))?;
+        let (key, value) = line
+            .split_once(':')
+            .ok_or_else(|| format!("front matter line `{line}` is not `key: value`"))?;
         fields.insert(key.trim(), value.trim());
     }
-    let field = |key: &str| fields.get(key).copied().ok_or_else(|| format!("front matter has no `{key}`"));
+    let field = |key: &str| {
+        fields
+            .get(key)
+            .copied()
+            .ok_or_else(|| format!("front matter has no `{key}`"))
+    };
     let category = field("category")?;
     let applies = match field("applies")? {
         "live" => Applies::Live,
@@ -130,6 +158,7 @@ fn parse(text: &'static str) -> Result<CheckInfo, String> {
         applies,
         default_on,
         kube_linter: fields.get("kube-linter").copied().unwrap_or(""),
+        symptom: fields.get("symptom").is_some_and(|v| *v == "yes"),
         doc: doc.trim_start(),
     })
 }
@@ -147,6 +176,10 @@ mod tests {
         assert!(!info.default_on);
         assert!(info.doc.starts_with("## What it means"));
         assert!(parse("id: x\n").unwrap_err().contains("front matter"));
-        assert!(parse("---\nid: x\n---\n").unwrap_err().contains("front matter has no"));
+        assert!(
+            parse("---\nid: x\n---\n")
+                .unwrap_err()
+                .contains("front matter has no")
+        );
     }
 }

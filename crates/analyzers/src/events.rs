@@ -59,7 +59,7 @@ impl Analyzer for EventAnalyzer {
         }
         groups
             .into_iter()
-            .map(|((object, reason), events)| finding(object, &reason, &events))
+            .map(|((object, reason), events)| finding(&object, &reason, &events))
             .collect()
     }
 }
@@ -76,7 +76,7 @@ fn involved(event: &Event) -> ObjectRef {
     }
 }
 
-fn finding(object: ObjectRef, reason: &str, events: &[&Event]) -> Finding {
+fn finding(object: &ObjectRef, reason: &str, events: &[&Event]) -> Finding {
     let count: i32 = events.iter().map(|e| e.count.unwrap_or(1)).sum();
     let latest = events.iter().max_by_key(|e| event_last_seen(e)).copied();
     let message = latest

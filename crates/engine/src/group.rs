@@ -1,7 +1,7 @@
 //! Grouping findings into issues: one issue per root object, check and reason. Fifty pods of one
 //! ReplicaSet in ImagePullBackOff are one issue with fifty affected objects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use kubewhy_model::{Category, Evidence, Finding, Fingerprint, Issue, LogTarget, ObjectRef};
 use kubewhy_source::Snapshot;
@@ -29,13 +29,54 @@ pub(crate) fn issues(snapshot: &Snapshot, findings: Vec<Finding>) -> Vec<Grouped
             .1
             .push(finding);
     }
-    groups
+    let grouped = groups
         .into_iter()
         .map(|(fingerprint, (root, mut findings))| {
             findings.sort_by(|a, b| a.object.cmp(&b.object));
             build(fingerprint, root, &findings)
         })
-        .collect()
+        .collect();
+    fold_symptoms(snapshot, grouped)
+}
+
+type Key = (String, Option<String>, String);
+
+fn key(object: &ObjectRef) -> Key {
+    (
+        object.kind.clone(),
+        object.namespace.clone(),
+        object.name.clone(),
+    )
+}
+
+/// Folds symptom issues into the issues that cause them. A Deployment short of replicas because
+/// its pods crash loop, and the Service those pods no longer back, are one problem: it is
+/// reported once, where the cause is, with the symptoms' objects among its related objects.
+fn fold_symptoms(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grouped> {
+    let is_symptom =
+        |g: &Grouped| kubewhy_analyzers::check(g.issue.check.as_str()).is_some_and(|c| c.symptom);
+    let (symptoms, mut out): (Vec<Grouped>, Vec<Grouped>) =
+        grouped.into_iter().partition(is_symptom);
+    let cause_roots: HashSet<Key> = out.iter().map(|g| key(&g.issue.root)).collect();
+    for symptom in symptoms {
+        let related_roots = symptom.issue.related.iter().map(|r| snapshot.root_of(r));
+        let cause = std::iter::once(symptom.issue.root.clone())
+            .chain(related_roots)
+            .map(|r| key(&r))
+            .find(|k| cause_roots.contains(k));
+        let Some(cause) = cause else {
+            out.push(symptom);
+            continue;
+        };
+        for target in out.iter_mut().filter(|g| key(&g.issue.root) == cause) {
+            let object = &symptom.issue.root;
+            if target.issue.root != *object && !target.issue.related.contains(object) {
+                target.issue.related.push(object.clone());
+                target.issue.related.sort();
+            }
+        }
+    }
+    out
 }
 
 fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Grouped {

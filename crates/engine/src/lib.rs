@@ -31,7 +31,10 @@ pub struct Outcome {
 pub async fn analyze(source: &Source, options: &Options) -> Outcome {
     let collected = source.collect(&options.scope).await;
     let snapshot = &collected.snapshot;
-    let filter = Filter { live: matches!(source, Source::Live(_)), ..options.filter.clone() };
+    let filter = Filter {
+        live: matches!(source, Source::Live(_)),
+        ..options.filter.clone()
+    };
     let findings: Vec<_> = kubewhy_analyzers::run(snapshot, &filter)
         .into_iter()
         .filter(|f| {

@@ -280,7 +280,7 @@ fn list(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if accept.contains("as=Table") {
-        return json_ok(super::table::table(resource, page, metadata));
+        return json_ok(super::table::table(resource, page, &metadata));
     }
     if accept.contains("as=PartialObjectMetadataList") {
         let items: Vec<Value> = page
@@ -316,7 +316,7 @@ fn get(resource: &Resource, namespace: Option<&str>, name: &str, headers: &Heade
                     json_ok(super::table::table(
                         resource,
                         &[item],
-                        json!({"resourceVersion": RESOURCE_VERSION}),
+                        &json!({"resourceVersion": RESOURCE_VERSION}),
                     ))
                 } else {
                     json_ok(item.clone())

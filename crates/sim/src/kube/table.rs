@@ -107,10 +107,14 @@ fn node_cells(node: &Value) -> Vec<Value> {
     ]
 }
 
+/// A column's name and type.
+type Column = (&'static str, &'static str);
+/// How one object becomes a row's cells.
+type Cells = fn(&Value) -> Vec<Value>;
+
 /// The Table for `items`, each row carrying the object's metadata as kubectl expects.
-pub(super) fn table(resource: &Resource, items: &[&Value], metadata: Value) -> Value {
-    let (columns, cells): (&[(&str, &str)], fn(&Value) -> Vec<Value>) = match resource.kind.as_str()
-    {
+pub(super) fn table(resource: &Resource, items: &[&Value], metadata: &Value) -> Value {
+    let (columns, cells): (&[Column], Cells) = match resource.kind.as_str() {
         "Pod" => (
             &[
                 ("Name", "string"),

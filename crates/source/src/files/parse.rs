@@ -95,9 +95,14 @@ impl Sink<'_> {
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let Some(name) = name else {
-            return self.error(line, format!("{kind} has no `metadata.name`"));
-        };
+        // Templates and kustomize bases often leave the name out. The object is still worth
+        // checking, under a name that says where it is and cannot collide with another.
+        let name = name.unwrap_or_else(|| format!("(unnamed at {}:{line})", self.name));
+        if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("name".to_owned(), Value::String(name.clone()));
+        } else if let Some(object) = value.as_object_mut() {
+            object.insert("metadata".to_owned(), serde_json::json!({ "name": name }));
+        }
         let namespace = value
             .pointer("/metadata/namespace")
             .and_then(Value::as_str)
