@@ -159,7 +159,7 @@ fn exit_codes_follow_fail_on() {
         0
     );
     // Filtered down to nothing: exit 0 and says so.
-    let none = kubewhy(&["analyze", "-f", &shapes, "--check", "security"]);
+    let none = kubewhy(&["analyze", "-f", &shapes, "--check", "pod-evicted"]);
     assert_eq!(none.code, 0);
     assert!(none.stdout.contains("No issues found."), "{}", none.stdout);
     let bad_check = kubewhy(&["analyze", "-f", &shapes, "--check", "pod-crashloop"]);

@@ -25,15 +25,12 @@ impl Analyzer for EventAnalyzer {
     }
 
     fn analyze_rest(&self, snapshot: &Snapshot, found: &[Finding]) -> Vec<Finding> {
+        // A finding explains the events of its object and of the objects it names as related
+        // (a NotReady node explains its pods' NodeNotReady events).
         let explained: HashSet<(String, Option<String>, String)> = found
             .iter()
-            .map(|f| {
-                (
-                    f.object.kind.clone(),
-                    f.object.namespace.clone(),
-                    f.object.name.clone(),
-                )
-            })
+            .flat_map(|f| std::iter::once(&f.object).chain(&f.related))
+            .map(|o| (o.kind.clone(), o.namespace.clone(), o.name.clone()))
             .collect();
         let mut groups: BTreeMap<(ObjectRef, String), Vec<&Event>> = BTreeMap::new();
         for event in snapshot

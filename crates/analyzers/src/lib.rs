@@ -11,9 +11,9 @@ mod network;
 mod nodes;
 mod pods;
 mod references;
+mod registry;
 mod static_checks;
 mod storage;
-mod registry;
 pub mod workload;
 
 pub use catalog::{Applies, Catalog, CheckInfo, SECTIONS, catalog};

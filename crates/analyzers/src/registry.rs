@@ -109,24 +109,36 @@ impl Filter {
 /// others found, and keeps the findings the filter lets through.
 #[must_use]
 pub fn run(snapshot: &Snapshot, filter: &Filter) -> Vec<Finding> {
+    let owns_enabled = |filter: &Filter, a: &&dyn Analyzer| {
+        a.checks()
+            .iter()
+            .filter_map(|id| check(id))
+            .any(|info| filter.enabled(info))
+    };
+    // What counts as explained must not depend on which checks the user wants to see, so the
+    // first pass also runs every analyzer that is on by default.
+    let defaults = Filter {
+        live: filter.live,
+        ..Filter::default()
+    };
+    let first_pass: Vec<&dyn Analyzer> = registry()
+        .iter()
+        .copied()
+        .filter(|a| owns_enabled(filter, a) || owns_enabled(&defaults, a))
+        .collect();
     let wanted: Vec<&dyn Analyzer> = registry()
         .iter()
         .copied()
-        .filter(|a| {
-            a.checks()
-                .iter()
-                .filter_map(|id| check(id))
-                .any(|info| filter.enabled(info))
-        })
+        .filter(|a| owns_enabled(filter, a))
         .collect();
-    let first: Vec<Finding> = parallel(&wanted, |analyzer| analyzer.analyze(snapshot))
-        .into_iter()
-        .filter(|f| filter.keeps(f))
-        .collect();
+    let mut first = parallel(&first_pass, |analyzer| analyzer.analyze(snapshot));
+    // An analyzer reports all its checks; those switched off explain nothing.
+    first.retain(|f| filter.keeps(f) || defaults.keeps(f));
     let rest = parallel(&wanted, |analyzer| analyzer.analyze_rest(snapshot, &first));
     first
         .into_iter()
-        .chain(rest.into_iter().filter(|f| filter.keeps(f)))
+        .chain(rest)
+        .filter(|f| filter.keeps(f))
         .collect()
 }
 

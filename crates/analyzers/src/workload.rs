@@ -34,7 +34,12 @@ pub struct Workload<'a> {
 impl Workload<'_> {
     /// Init containers, then regular containers, each with whether it is an init container.
     pub fn containers(&self) -> impl Iterator<Item = (&Container, bool)> {
-        let init = self.spec.init_containers.iter().flatten().map(|c| (c, true));
+        let init = self
+            .spec
+            .init_containers
+            .iter()
+            .flatten()
+            .map(|c| (c, true));
         init.chain(self.spec.containers.iter().map(|c| (c, false)))
     }
 
@@ -48,7 +53,11 @@ impl Workload<'_> {
 /// True when an ownerReference marks a controller that is itself in the snapshot.
 fn controlled<K: Object>(snapshot: &Snapshot, item: &K) -> bool {
     let reference = object_ref(item);
-    item.metadata().owner_references.iter().flatten().any(|o| o.controller == Some(true))
+    item.metadata()
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|o| o.controller == Some(true))
         && snapshot.root_of(&reference) != reference
 }
 
@@ -63,7 +72,10 @@ fn template<'a>(
     Some(Workload {
         object,
         meta: Cow::Borrowed(meta),
-        template_meta: template.metadata.as_ref().map_or_else(|| Cow::Owned(ObjectMeta::default()), Cow::Borrowed),
+        template_meta: template
+            .metadata
+            .as_ref()
+            .map_or_else(|| Cow::Owned(ObjectMeta::default()), Cow::Borrowed),
         spec: Cow::Borrowed(template.spec.as_ref()?),
         selector,
         replicas,
@@ -77,32 +89,84 @@ pub fn workloads(snapshot: &Snapshot) -> Vec<Workload<'_>> {
     let k8s_selector = |s: &kubewhy_source::meta::LabelSelector| Some(LabelSelector::from_k8s(s));
     for d in &snapshot.deployments {
         let spec = Some(&d.spec);
-        out.extend(template(object_ref(d), &d.metadata, spec.map(|s| &s.template), spec.and_then(|s| k8s_selector(&s.selector)), spec.and_then(|s| s.replicas)));
+        out.extend(template(
+            object_ref(d),
+            &d.metadata,
+            spec.map(|s| &s.template),
+            spec.and_then(|s| k8s_selector(&s.selector)),
+            spec.and_then(|s| s.replicas),
+        ));
     }
     for s in &snapshot.stateful_sets {
         let spec = Some(&s.spec);
-        out.extend(template(object_ref(s), &s.metadata, spec.map(|s| &s.template), spec.and_then(|s| k8s_selector(&s.selector)), spec.and_then(|s| s.replicas)));
+        out.extend(template(
+            object_ref(s),
+            &s.metadata,
+            spec.map(|s| &s.template),
+            spec.and_then(|s| k8s_selector(&s.selector)),
+            spec.and_then(|s| s.replicas),
+        ));
     }
     for d in &snapshot.daemon_sets {
         let spec = Some(&d.spec);
-        out.extend(template(object_ref(d), &d.metadata, spec.map(|s| &s.template), spec.and_then(|s| k8s_selector(&s.selector)), None));
+        out.extend(template(
+            object_ref(d),
+            &d.metadata,
+            spec.map(|s| &s.template),
+            spec.and_then(|s| k8s_selector(&s.selector)),
+            None,
+        ));
     }
-    for r in snapshot.replica_sets.iter().filter(|r| !controlled(snapshot, *r)) {
+    for r in snapshot
+        .replica_sets
+        .iter()
+        .filter(|r| !controlled(snapshot, *r))
+    {
         let spec = Some(&r.spec);
-        out.extend(template(object_ref(r), &r.metadata, spec.and_then(|s| s.template.as_ref()), spec.and_then(|s| k8s_selector(&s.selector)), spec.and_then(|s| s.replicas)));
+        out.extend(template(
+            object_ref(r),
+            &r.metadata,
+            spec.and_then(|s| s.template.as_ref()),
+            spec.and_then(|s| k8s_selector(&s.selector)),
+            spec.and_then(|s| s.replicas),
+        ));
     }
-    for r in snapshot.replication_controllers.iter().filter(|r| !controlled(snapshot, *r)) {
+    for r in snapshot
+        .replication_controllers
+        .iter()
+        .filter(|r| !controlled(snapshot, *r))
+    {
         let spec = r.spec.as_ref();
-        let selector = spec.and_then(|s| s.selector.as_ref()).map(LabelSelector::from_map);
-        out.extend(template(object_ref(r), &r.metadata, spec.and_then(|s| s.template.as_ref()), selector, spec.and_then(|s| s.replicas)));
+        let selector = spec
+            .and_then(|s| s.selector.as_ref())
+            .map(LabelSelector::from_map);
+        out.extend(template(
+            object_ref(r),
+            &r.metadata,
+            spec.and_then(|s| s.template.as_ref()),
+            selector,
+            spec.and_then(|s| s.replicas),
+        ));
     }
     for j in snapshot.jobs.iter().filter(|j| !controlled(snapshot, *j)) {
         let spec = j.spec.as_ref();
-        out.extend(template(object_ref(j), &j.metadata, spec.map(|s| &s.template), None, None));
+        out.extend(template(
+            object_ref(j),
+            &j.metadata,
+            spec.map(|s| &s.template),
+            None,
+            None,
+        ));
     }
     for c in &snapshot.cron_jobs {
         let job = c.spec.job_template.spec.as_ref();
-        out.extend(template(object_ref(c), &c.metadata, job.map(|s| &s.template), None, None));
+        out.extend(template(
+            object_ref(c),
+            &c.metadata,
+            job.map(|s| &s.template),
+            None,
+            None,
+        ));
     }
     for p in snapshot.pods.iter().filter(|p| !controlled(snapshot, *p)) {
         if let Some(spec) = &p.spec {
@@ -122,21 +186,34 @@ pub fn workloads(snapshot: &Snapshot) -> Vec<Workload<'_>> {
 
 /// OpenShift DeploymentConfigs, read from their dynamic form.
 fn deployment_configs(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>> {
-    snapshot.dynamic.iter().filter(|d| d.types.as_ref().is_some_and(|t| t.kind == "DeploymentConfig")).filter_map(|d| {
-        let template: PodTemplateSpec = serde_json::from_value(d.data.pointer("/spec/template")?.clone()).ok()?;
-        let selector = d
-            .data
-            .pointer("/spec/selector")
-            .and_then(|s| serde_json::from_value(s.clone()).ok())
-            .map(|labels| LabelSelector::from_map(&labels));
-        let replicas = d.data.pointer("/spec/replicas").and_then(serde_json::Value::as_i64).and_then(|r| i32::try_from(r).ok());
-        Some(Workload {
-            object: dynamic_ref(d),
-            meta: Cow::Borrowed(&d.metadata),
-            template_meta: Cow::Owned(template.metadata.unwrap_or_default()),
-            spec: Cow::Owned(template.spec?),
-            selector,
-            replicas,
+    snapshot
+        .dynamic
+        .iter()
+        .filter(|d| {
+            d.types
+                .as_ref()
+                .is_some_and(|t| t.kind == "DeploymentConfig")
         })
-    })
+        .filter_map(|d| {
+            let template: PodTemplateSpec =
+                serde_json::from_value(d.data.pointer("/spec/template")?.clone()).ok()?;
+            let selector = d
+                .data
+                .pointer("/spec/selector")
+                .and_then(|s| serde_json::from_value(s.clone()).ok())
+                .map(|labels| LabelSelector::from_map(&labels));
+            let replicas = d
+                .data
+                .pointer("/spec/replicas")
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|r| i32::try_from(r).ok());
+            Some(Workload {
+                object: dynamic_ref(d),
+                meta: Cow::Borrowed(&d.metadata),
+                template_meta: Cow::Owned(template.metadata.unwrap_or_default()),
+                spec: Cow::Owned(template.spec?),
+                selector,
+                replicas,
+            })
+        })
 }

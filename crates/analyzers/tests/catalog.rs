@@ -8,8 +8,15 @@ use kubewhy_analyzers::{SECTIONS, catalog, registry};
 #[test]
 fn every_check_has_a_complete_entry_and_a_fixture() {
     let catalog = catalog();
-    assert!(catalog.errors.is_empty(), "unreadable catalog entries: {:#?}", catalog.errors);
-    let registered: Vec<&str> = registry().iter().flat_map(|a| a.checks().iter().copied()).collect();
+    assert!(
+        catalog.errors.is_empty(),
+        "unreadable catalog entries: {:#?}",
+        catalog.errors
+    );
+    let registered: Vec<&str> = registry()
+        .iter()
+        .flat_map(|a| a.checks().iter().copied())
+        .collect();
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../analyzers/fixtures");
     let mut problems = Vec::new();
     for id in &registered {
@@ -33,7 +40,9 @@ fn every_check_has_a_complete_entry_and_a_fixture() {
     }
     for id in catalog.entries.keys() {
         if !registered.contains(id) {
-            problems.push(format!("analyzers/{id}.md describes a check no analyzer registers"));
+            problems.push(format!(
+                "analyzers/{id}.md describes a check no analyzer registers"
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

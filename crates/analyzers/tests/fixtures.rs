@@ -68,7 +68,10 @@ fn every_check_fires_on_its_fixture_and_spares_ok_objects() {
         let loaded = kubewhy_source::files::load(&[path]);
         assert!(loaded.errors.is_empty(), "{id}: {:?}", loaded.errors);
         // Name the check so that checks off by default run too.
-        let filter = Filter { only: vec![id.to_owned()], ..Filter::default() };
+        let filter = Filter {
+            only: vec![id.to_owned()],
+            ..Filter::default()
+        };
         let findings = run(&loaded.snapshot, &filter);
         assert!(
             findings.iter().any(|f| f.check == info.id),

@@ -1,19 +1,75 @@
-//! AI workloads: GPU requests and placement, shared memory, model servers' probes and exposure, model volumes.
+//! AI workloads: GPU requests and placement, shared memory, model servers' probes and exposure,
+//! model volumes. Images and commands are recognized by the explicit rules in `frameworks`.
 
-use kubewhy_model::Finding;
+mod frameworks;
+mod gpu;
+mod model_server;
+mod placement;
+mod shm;
+mod volumes;
+
+use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
 use kubewhy_source::Snapshot;
 
-use crate::Analyzer;
+use crate::{Analyzer, workload::workloads};
 
 /// See the module documentation.
 pub struct AiAnalyzer;
 
+const CHECKS: &[&str] = &[
+    "gpu-limit-mismatch",
+    "gpu-pod-unschedulable",
+    "gpu-node-untainted",
+    "model-server-no-shm",
+    "model-server-no-readiness-probe",
+    "model-server-probe-too-short",
+    "model-server-exposed",
+    "model-image-pull-always",
+    "model-volume-rwo-shared",
+];
+
 impl Analyzer for AiAnalyzer {
     fn checks(&self) -> &'static [&'static str] {
-        &[]
+        CHECKS
     }
 
-    fn analyze(&self, _snapshot: &Snapshot) -> Vec<Finding> {
-        Vec::new()
+    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for workload in workloads(snapshot) {
+            findings.extend(gpu::limit_mismatch(&workload));
+            findings.extend(shm::check(&workload));
+            findings.extend(model_server::no_readiness(&workload));
+            findings.extend(model_server::probe_too_short(&workload));
+            findings.extend(model_server::exposed(snapshot, &workload));
+            findings.extend(model_server::pull_always(&workload));
+            findings.extend(volumes::check(snapshot, &workload));
+        }
+        findings.extend(model_server::exposed_inference_services(snapshot));
+        findings.extend(placement::pending(snapshot));
+        findings.extend(placement::untainted(snapshot));
+        findings
+    }
+}
+
+/// A finding with the severity of its catalog entry.
+fn finding(check: &'static str, object: ObjectRef, reason: &str, message: String) -> Finding {
+    let severity = crate::check(check).map_or(Severity::Warning, |c| c.severity);
+    Finding::new(CheckId(check), severity, object, reason, message)
+}
+
+/// `Deployment web`: how messages name an object (the report shows its namespace).
+fn describe(object: &ObjectRef) -> String {
+    format!("{} {}", object.kind, object.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_has_a_catalog_entry() {
+        for id in CHECKS {
+            assert!(crate::check(id).is_some(), "{id}");
+        }
     }
 }

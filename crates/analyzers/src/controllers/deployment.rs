@@ -1,0 +1,121 @@
+//! Deployments that stay below their minimum availability or are past their progress deadline,
+//! and ReplicaSets that cannot create pods.
+
+use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_source::{
+    Snapshot,
+    k8s::{apps::v1::Deployment, core::v1::Pod},
+    object_ref,
+};
+
+use super::{Cond, GRACE_SECONDS, age_seconds, finding, human_duration};
+
+/// At most this many unready pods are named as related objects.
+const MAX_RELATED: usize = 10;
+
+pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for deployment in &snapshot.deployments {
+        findings.extend(check_deployment(snapshot, deployment));
+    }
+    for replica_set in &snapshot.replica_sets {
+        let object = object_ref(replica_set);
+        let status = replica_set.status.as_ref();
+        let failure = conds!(status.and_then(|s| s.conditions.as_ref()))
+            .find(|c| c.type_ == "ReplicaFailure" && c.status == "True");
+        if let Some(cond) = failure {
+            let message = format!(
+                "ReplicaSet {} cannot create pods ({})",
+                object.name,
+                cond.explain()
+            );
+            let reason = cond.reason.unwrap_or("FailedCreate");
+            let mut found = finding(
+                snapshot,
+                "replicaset-create-failed",
+                &object,
+                reason,
+                message,
+            );
+            found.evidence.conditions.push(cond.evidence(&object));
+            findings.push(found);
+        }
+    }
+    findings
+}
+
+fn check_deployment(snapshot: &Snapshot, deployment: &Deployment) -> Option<Finding> {
+    let object = object_ref(deployment);
+    let status = deployment.status.as_ref()?;
+    let conditions: Vec<Cond<'_>> = conds!(status.conditions.as_ref()).collect();
+    if let Some(cond) = conditions.iter().find(|c| {
+        c.type_ == "Progressing"
+            && c.status == "False"
+            && c.reason == Some("ProgressDeadlineExceeded")
+    }) {
+        let message = format!(
+            "Deployment {} is past its progress deadline: {}",
+            object.name,
+            cond.message.map_or("no message given", str::trim)
+        );
+        let mut found = finding(
+            snapshot,
+            "deployment-progress-deadline-exceeded",
+            &object,
+            "ProgressDeadlineExceeded",
+            message,
+        );
+        found.evidence.conditions.push(cond.evidence(&object));
+        found.related = unready_pods(snapshot, deployment);
+        return Some(found);
+    }
+    // The API server defaults a missing `replicas` to 1.
+    let desired = deployment.spec.replicas.unwrap_or(1);
+    let unavailable = status.unavailable_replicas.unwrap_or(0);
+    let cond = conditions
+        .iter()
+        .find(|c| c.type_ == "Available" && c.status == "False")?;
+    let age = age_seconds(snapshot, cond.since)?;
+    if desired == 0 || unavailable == 0 || age < GRACE_SECONDS {
+        return None;
+    }
+    let message = format!(
+        "Deployment {} has had {unavailable} of {desired} replicas unavailable for {}, below its minimum availability ({})",
+        object.name,
+        human_duration(age),
+        cond.explain()
+    );
+    let reason = cond.reason.unwrap_or("MinimumReplicasUnavailable");
+    let mut found = finding(snapshot, "deployment-unavailable", &object, reason, message);
+    found.evidence.conditions.push(cond.evidence(&object));
+    found.related = unready_pods(snapshot, deployment);
+    Some(found)
+}
+
+/// The pods of the Deployment's ReplicaSets that are not ready: where the cause shows.
+fn unready_pods(snapshot: &Snapshot, deployment: &Deployment) -> Vec<ObjectRef> {
+    let Some(uid) = deployment.metadata.uid.as_deref() else {
+        return Vec::new();
+    };
+    let mut pods: Vec<ObjectRef> = snapshot
+        .replica_sets
+        .owned_by(uid)
+        .filter_map(|rs| rs.metadata.uid.as_deref())
+        .flat_map(|rs_uid| snapshot.pods.owned_by(rs_uid))
+        .filter(|pod| !pod_ready(pod))
+        .map(object_ref)
+        .collect();
+    pods.sort_by(|a, b| a.name.cmp(&b.name));
+    pods.truncate(MAX_RELATED);
+    pods
+}
+
+/// Whether the pod's Ready condition is True.
+pub(super) fn pod_ready(pod: &Pod) -> bool {
+    let status = pod.status.as_ref();
+    status
+        .and_then(|s| s.conditions.as_ref())
+        .into_iter()
+        .flatten()
+        .any(|c| c.type_ == "Ready" && c.status == "True")
+}

@@ -1,0 +1,323 @@
+//! HorizontalPodAutoscalers: a scale target that is missing or cannot be scaled, utilization
+//! metrics over containers without requests, scaling that is switched off by an error, and
+//! autoscalers pinned at their maximum.
+
+use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_source::{
+    LabelSelector, Snapshot,
+    k8s::{
+        autoscaling::v2::{CrossVersionObjectReference, HorizontalPodAutoscaler},
+        core::v1::{Container, PodSpec},
+    },
+    object_ref,
+};
+
+use super::{Cond, finding};
+
+/// Kinds of the core API groups that have no scale subresource, so an HPA cannot target them.
+const UNSCALABLE: &[&str] = &[
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "Pod",
+    "Service",
+    "ConfigMap",
+    "Secret",
+    "Ingress",
+    "PersistentVolumeClaim",
+    "HorizontalPodAutoscaler",
+];
+
+/// What the scale target resolved to.
+enum Target<'a> {
+    /// A built-in workload: its pod template and selector.
+    Workload(&'a PodSpec, LabelSelector),
+    /// Exists, or cannot be judged (a custom resource of a kind the snapshot does not hold).
+    Opaque,
+    Missing,
+    Unsupported,
+}
+
+pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for hpa in &snapshot.horizontal_pod_autoscalers {
+        let object = object_ref(hpa);
+        let target = &hpa.spec.scale_target_ref;
+        let conditions: Vec<Cond<'_>> =
+            conds!(hpa.status.as_ref().and_then(|s| s.conditions.as_ref())).collect();
+        let target_ref = ObjectRef {
+            api_version: target.api_version.clone().unwrap_or_default(),
+            kind: target.kind.clone(),
+            namespace: object.namespace.clone(),
+            name: target.name.clone(),
+            uid: None,
+        };
+        // The most specific cause wins: a bad target explains a failing condition, which
+        // explains why the autoscaler may look pinned.
+        let mut found = match resolve(snapshot, object.namespace.as_deref(), target) {
+            Target::Missing => vec![bad_target(snapshot, hpa, &object, &conditions, true)],
+            Target::Unsupported => vec![bad_target(snapshot, hpa, &object, &conditions, false)],
+            Target::Workload(spec, selector) => {
+                missing_requests(snapshot, hpa, &object, spec, &selector)
+            }
+            Target::Opaque => Vec::new(),
+        };
+        for f in &mut found {
+            f.related.push(target_ref.clone());
+        }
+        if found.is_empty() {
+            found.extend(inactive(snapshot, &object, &conditions));
+        }
+        if found.is_empty() {
+            found.extend(at_max(snapshot, hpa, &object, &conditions));
+        }
+        findings.extend(found);
+    }
+    findings
+}
+
+fn bad_target(
+    snapshot: &Snapshot,
+    hpa: &HorizontalPodAutoscaler,
+    object: &ObjectRef,
+    conditions: &[Cond<'_>],
+    missing: bool,
+) -> Finding {
+    let (check, reason, what) = if missing {
+        (
+            "hpa-target-not-found",
+            "TargetNotFound",
+            "which does not exist",
+        )
+    } else {
+        (
+            "hpa-target-unsupported",
+            "TargetNotScalable",
+            "a kind that cannot be scaled",
+        )
+    };
+    let target = &hpa.spec.scale_target_ref;
+    let message = format!(
+        "HorizontalPodAutoscaler {} targets {} {}, {what}",
+        object.name, target.kind, target.name
+    );
+    let mut found = finding(snapshot, check, object, reason, message);
+    found.evidence.conditions = conditions
+        .iter()
+        .filter(|c| c.status == "False")
+        .map(|c| c.evidence(object))
+        .collect();
+    found
+}
+
+fn resolve<'a>(
+    snapshot: &'a Snapshot,
+    namespace: Option<&str>,
+    target: &CrossVersionObjectReference,
+) -> Target<'a> {
+    let group = target
+        .api_version
+        .as_deref()
+        .and_then(|v| v.split_once('/'))
+        .map_or("", |(g, _)| g);
+    let name = target.name.as_str();
+    let workload =
+        |spec: Option<&'a PodSpec>, selector: Option<LabelSelector>| match (spec, selector) {
+            (Some(spec), Some(selector)) => Target::Workload(spec, selector),
+            _ => Target::Opaque,
+        };
+    let k8s = |s: &kubewhy_source::meta::LabelSelector| Some(LabelSelector::from_k8s(s));
+    match (group, target.kind.as_str()) {
+        ("" | "apps" | "extensions", "Deployment") => snapshot
+            .deployments
+            .get(namespace, name)
+            .map_or(Target::Missing, |d| {
+                workload(d.spec.template.spec.as_ref(), k8s(&d.spec.selector))
+            }),
+        ("" | "apps", "StatefulSet") => snapshot
+            .stateful_sets
+            .get(namespace, name)
+            .map_or(Target::Missing, |s| {
+                workload(s.spec.template.spec.as_ref(), k8s(&s.spec.selector))
+            }),
+        ("" | "apps" | "extensions", "ReplicaSet") => snapshot
+            .replica_sets
+            .get(namespace, name)
+            .map_or(Target::Missing, |r| {
+                workload(
+                    r.spec.template.as_ref().and_then(|t| t.spec.as_ref()),
+                    k8s(&r.spec.selector),
+                )
+            }),
+        ("", "ReplicationController") => snapshot
+            .replication_controllers
+            .get(namespace, name)
+            .map_or(Target::Missing, |r| {
+                let spec = r.spec.as_ref();
+                workload(
+                    spec.and_then(|s| s.template.as_ref()?.spec.as_ref()),
+                    spec.and_then(|s| s.selector.as_ref())
+                        .map(LabelSelector::from_map),
+                )
+            }),
+        ("" | "apps" | "batch" | "extensions" | "networking.k8s.io" | "autoscaling", kind)
+            if UNSCALABLE.contains(&kind) =>
+        {
+            Target::Unsupported
+        }
+        _ => custom(snapshot, namespace, target),
+    }
+}
+
+/// A custom resource (an Argo Rollout, a KEDA target...) can be scaled when its definition has a
+/// scale subresource, which the snapshot cannot tell. It is missing only when the snapshot
+/// holds objects of its kind but not it.
+fn custom<'a>(
+    snapshot: &Snapshot,
+    namespace: Option<&str>,
+    target: &CrossVersionObjectReference,
+) -> Target<'a> {
+    let same_kind = |d: &&kubewhy_source::DynamicObject| {
+        d.types.as_ref().is_some_and(|t| {
+            t.kind == target.kind
+                && target
+                    .api_version
+                    .as_deref()
+                    .is_none_or(|v| v == t.api_version)
+        })
+    };
+    let mut of_kind = snapshot.dynamic.iter().filter(same_kind).peekable();
+    if of_kind.peek().is_none() {
+        return Target::Opaque;
+    }
+    let exists = of_kind.any(|d| {
+        d.metadata.namespace.as_deref() == namespace
+            && d.metadata.name.as_deref() == Some(target.name.as_str())
+    });
+    if exists {
+        Target::Opaque
+    } else {
+        Target::Missing
+    }
+}
+
+/// Utilization targets are a percentage of the containers' requests: a container without a
+/// request for the resource makes the metric unavailable.
+fn missing_requests(
+    snapshot: &Snapshot,
+    hpa: &HorizontalPodAutoscaler,
+    object: &ObjectRef,
+    template: &PodSpec,
+    selector: &LabelSelector,
+) -> Vec<Finding> {
+    let namespace = object.namespace.as_deref().unwrap_or_default();
+    // Running pods carry the requests a LimitRange defaulted in; the template does not.
+    let pod_spec = snapshot
+        .pods
+        .in_namespace(namespace)
+        .iter()
+        .filter(|p| {
+            let labels = p.metadata.labels.clone().unwrap_or_default();
+            !selector.is_empty() && selector.matches(&labels)
+        })
+        .find_map(|p| p.spec.as_ref())
+        .unwrap_or(template);
+    let mut findings = Vec::new();
+    for metric in hpa.spec.metrics.iter().flatten() {
+        let (resource, only, target) = match (&metric.resource, &metric.container_resource) {
+            (Some(r), _) if metric.type_ == "Resource" => (r.name.as_str(), None, &r.target),
+            (_, Some(c)) if metric.type_ == "ContainerResource" => {
+                (c.name.as_str(), Some(c.container.as_str()), &c.target)
+            }
+            _ => continue,
+        };
+        if target.type_ != "Utilization" {
+            continue;
+        }
+        let lacking: Vec<&str> = pod_spec
+            .containers
+            .iter()
+            .filter(|c| only.is_none_or(|name| c.name == name) && !requests(c, resource))
+            .map(|c| c.name.as_str())
+            .collect();
+        if lacking.is_empty() {
+            continue;
+        }
+        let containers = match lacking.as_slice() {
+            [one] => format!("container {one} has"),
+            many => format!("containers {} have", many.join(", ")),
+        };
+        let message = format!(
+            "HorizontalPodAutoscaler {} scales on {resource} utilization, but {containers} no {resource} request in {} {}",
+            object.name, hpa.spec.scale_target_ref.kind, hpa.spec.scale_target_ref.name
+        );
+        let reason = format!("MissingRequest/{resource}");
+        findings.push(finding(
+            snapshot,
+            "hpa-missing-resource-requests",
+            object,
+            &reason,
+            message,
+        ));
+    }
+    findings
+}
+
+/// A limit without a request defaults the request to the limit.
+fn requests(container: &Container, resource: &str) -> bool {
+    let resources = container.resources.as_ref();
+    let has = |map: Option<&std::collections::BTreeMap<String, _>>| {
+        map.is_some_and(|m| m.contains_key(resource))
+    };
+    has(resources.and_then(|r| r.requests.as_ref()))
+        || has(resources.and_then(|r| r.limits.as_ref()))
+}
+
+fn inactive(snapshot: &Snapshot, object: &ObjectRef, conditions: &[Cond<'_>]) -> Option<Finding> {
+    let cond = conditions.iter().find(|c| {
+        (c.type_ == "AbleToScale" || c.type_ == "ScalingActive")
+            && c.status == "False"
+            // Scaling the target to zero switches the autoscaler off on purpose.
+            && c.reason != Some("ScalingDisabled")
+    })?;
+    let message = format!(
+        "HorizontalPodAutoscaler {} cannot scale: {} is False ({})",
+        object.name,
+        cond.type_,
+        cond.explain()
+    );
+    let reason = cond.reason.unwrap_or(cond.type_);
+    let mut found = finding(snapshot, "hpa-scaling-inactive", object, reason, message);
+    found.evidence.conditions.push(cond.evidence(object));
+    Some(found)
+}
+
+fn at_max(
+    snapshot: &Snapshot,
+    hpa: &HorizontalPodAutoscaler,
+    object: &ObjectRef,
+    conditions: &[Cond<'_>],
+) -> Option<Finding> {
+    let max = hpa.spec.max_replicas;
+    let current = hpa.status.as_ref()?.current_replicas?;
+    let limited = conditions.iter().find(|c| {
+        c.type_ == "ScalingLimited" && c.status == "True" && c.reason != Some("TooFewReplicas")
+    })?;
+    if current < max {
+        return None;
+    }
+    let message = format!(
+        "HorizontalPodAutoscaler {} is pinned at its maximum of {max} replicas and wants more ({})",
+        object.name,
+        limited.explain()
+    );
+    let mut found = finding(
+        snapshot,
+        "hpa-at-max-replicas",
+        object,
+        "AtMaxReplicas",
+        message,
+    );
+    found.evidence.conditions.push(limited.evidence(object));
+    Some(found)
+}

@@ -1,0 +1,265 @@
+//! Container-level checks: image tags, resource settings, probes and environment variables.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::apimachinery::pkg::{api::resource::Quantity, util::intstr::IntOrString};
+use kubewhy_model::Finding;
+use kubewhy_source::{
+    Snapshot,
+    k8s::core::v1::{Container, Probe},
+};
+
+use super::finding;
+use crate::workload::{Workload, workloads};
+
+pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for workload in workloads(snapshot) {
+        for (container, init) in workload.containers() {
+            let mut found: Vec<Finding> = image(&workload, container).into_iter().collect();
+            found.extend(resources(&workload, container));
+            if !init {
+                found.extend(probes(&workload, container));
+            }
+            found.extend(duplicate_env(&workload, container));
+            found.extend(env_refs(snapshot, &workload, container));
+            findings.extend(found.into_iter().map(|f| f.in_container(&container.name)));
+        }
+    }
+    findings
+}
+
+/// An image tagged `latest`, or with neither tag nor digest after its last `/` (a `:` before it
+/// belongs to a registry port).
+fn floating(image: &str) -> bool {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    !image.is_empty() && (image.ends_with(":latest") || !last.contains(':'))
+}
+
+/// An image without a tag, or tagged `latest`, is pulled as whatever `latest` is today.
+fn image(workload: &Workload, container: &Container) -> Option<Finding> {
+    let image = container.image.as_deref().filter(|i| floating(i))?;
+    let message = format!(
+        "Container {} of {} uses the floating image {image}.",
+        container.name, workload.object
+    );
+    Some(finding(
+        "image-tag-latest",
+        workload.object.clone(),
+        "FloatingImageTag",
+        message,
+    ))
+}
+
+fn is_zero(quantity: Option<&Quantity>) -> bool {
+    quantity.is_none_or(|q| {
+        let digits = q.0.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        digits.parse::<f64>().is_ok_and(|v| v == 0.0)
+    })
+}
+
+fn resources(workload: &Workload, container: &Container) -> Vec<Finding> {
+    let resources = container.resources.as_ref();
+    let request = resources
+        .and_then(|r| r.requests.as_ref())
+        .and_then(|r| r.get("cpu"));
+    let limit = resources
+        .and_then(|r| r.limits.as_ref())
+        .and_then(|r| r.get("memory"));
+    let mut out = Vec::new();
+    if is_zero(request) {
+        let message = format!(
+            "Container {} of {} has no CPU request.",
+            container.name, workload.object
+        );
+        out.push(finding(
+            "container-cpu-request-unset",
+            workload.object.clone(),
+            "NoCpuRequest",
+            message,
+        ));
+    }
+    if is_zero(limit) {
+        let message = format!(
+            "Container {} of {} has no memory limit.",
+            container.name, workload.object
+        );
+        out.push(finding(
+            "container-memory-limit-unset",
+            workload.object.clone(),
+            "NoMemoryLimit",
+            message,
+        ));
+    }
+    out
+}
+
+fn probes(workload: &Workload, container: &Container) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let missing = [
+        (
+            &container.liveness_probe,
+            "container-liveness-probe-missing",
+            "NoLivenessProbe",
+            "liveness",
+        ),
+        (
+            &container.readiness_probe,
+            "container-readiness-probe-missing",
+            "NoReadinessProbe",
+            "readiness",
+        ),
+    ];
+    for (probe, check, reason, what) in missing {
+        if probe.is_none() {
+            let message = format!(
+                "Container {} of {} has no {what} probe.",
+                container.name, workload.object
+            );
+            out.push(finding(check, workload.object.clone(), reason, message));
+        }
+    }
+    let probes = [
+        (&container.liveness_probe, "liveness"),
+        (&container.readiness_probe, "readiness"),
+        (&container.startup_probe, "startup"),
+    ];
+    for (probe, what) in probes {
+        if let Some((port, handler)) = probe.as_ref().and_then(|p| unexposed_port(container, p)) {
+            let message = format!(
+                "The {what} probe ({handler}) of container {} in {} targets port {port}, which the container does not expose.",
+                container.name, workload.object
+            );
+            out.push(finding(
+                "probe-port-not-exposed",
+                workload.object.clone(),
+                "ProbePortNotExposed",
+                message,
+            ));
+        }
+    }
+    out
+}
+
+/// The probe's port and handler when no TCP container port has that number or name.
+fn unexposed_port(container: &Container, probe: &Probe) -> Option<(String, &'static str)> {
+    let target = if let Some(http) = &probe.http_get {
+        (http.port.clone(), "httpGet")
+    } else if let Some(tcp) = &probe.tcp_socket {
+        (tcp.port.clone(), "tcpSocket")
+    } else {
+        (IntOrString::Int(probe.grpc.as_ref()?.port), "grpc")
+    };
+    let exposed = container.ports.iter().flatten().any(|p| {
+        p.protocol.as_deref().is_none_or(|proto| proto == "TCP")
+            && match &target.0 {
+                IntOrString::Int(n) => p.container_port == *n,
+                IntOrString::String(name) => p.name.as_deref() == Some(name.as_str()),
+            }
+    });
+    let port = match target.0 {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::String(name) => name,
+    };
+    (!exposed).then_some((port, target.1))
+}
+
+fn duplicate_env(workload: &Workload, container: &Container) -> Vec<Finding> {
+    let mut seen = BTreeSet::new();
+    let mut reported = BTreeSet::new();
+    let mut out = Vec::new();
+    for var in container.env.iter().flatten() {
+        if !seen.insert(var.name.as_str()) && reported.insert(var.name.as_str()) {
+            let message = format!(
+                "Container {} of {} sets the environment variable {} more than once.",
+                container.name, workload.object, var.name
+            );
+            out.push(finding(
+                "env-var-duplicate",
+                workload.object.clone(),
+                "DuplicateEnvVar",
+                message,
+            ));
+        }
+    }
+    out
+}
+
+/// `valueFrom` references to ConfigMaps, their keys, or Secrets that the input does not hold.
+/// Secret keys stay unchecked: kubewhy never reads Secret data.
+fn env_refs(snapshot: &Snapshot, workload: &Workload, container: &Container) -> Vec<Finding> {
+    let namespace = workload.object.namespace.as_deref();
+    let mut out = Vec::new();
+    for var in container.env.iter().flatten() {
+        let Some(from) = &var.value_from else {
+            continue;
+        };
+        let problem = if let Some(r) = from
+            .config_map_key_ref
+            .as_ref()
+            .filter(|r| r.optional != Some(true))
+        {
+            match snapshot.config_maps.get(namespace, &r.name) {
+                None => Some(format!("the missing ConfigMap {}", r.name)),
+                Some(cm) => {
+                    let has = cm.data.as_ref().is_some_and(|d| d.contains_key(&r.key))
+                        || cm
+                            .binary_data
+                            .as_ref()
+                            .is_some_and(|d| d.contains_key(&r.key));
+                    (!has).then(|| format!("the missing key {} of ConfigMap {}", r.key, r.name))
+                }
+            }
+        } else if let Some(r) = from
+            .secret_key_ref
+            .as_ref()
+            .filter(|r| r.optional != Some(true))
+        {
+            snapshot
+                .secrets
+                .get(namespace, &r.name)
+                .is_none()
+                .then(|| format!("the missing Secret {}", r.name))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            let message = format!(
+                "Environment variable {} of container {} in {} refers to {problem}.",
+                var.name, container.name, workload.object
+            );
+            out.push(finding(
+                "env-ref-missing",
+                workload.object.clone(),
+                "EnvRefMissing",
+                message,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::floating;
+
+    #[test]
+    fn floating_images() {
+        for image in [
+            "app:latest",
+            "app",
+            "registry.example.com:5000/team/app",
+            "r.io/a/b:latest",
+        ] {
+            assert!(floating(image), "{image}");
+        }
+        for image in [
+            "app:1.2",
+            "registry.example.com:5000/app:1.0",
+            "app@sha256:abc",
+            "",
+        ] {
+            assert!(!floating(image), "{image}");
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Pod-template checks: selectors, scheduling spread, network isolation, DNS, priority and restart
+//! policy.
+
+use kubewhy_model::Finding;
+use kubewhy_source::{LabelSelector, Snapshot, k8s::core::v1::PodAffinityTerm};
+
+use super::finding;
+use crate::workload::{Workload, workloads};
+
+/// Kinds whose `spec.replicas` says how many pods run (one when unset).
+const REPLICATED: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "DeploymentConfig",
+];
+
+/// Priority classes that Kubernetes ships and that need no PriorityClass object of the user's.
+const ACCEPTED_PRIORITY_CLASSES: &[&str] = &["system-cluster-critical", "system-node-critical"];
+
+pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for workload in workloads(snapshot) {
+        findings.extend(selector(&workload));
+        findings.extend(anti_affinity(&workload));
+        findings.extend(node_affinity(&workload));
+        findings.extend(isolation(snapshot, &workload));
+        findings.extend(dns(&workload));
+        findings.extend(priority_and_restart(&workload));
+    }
+    findings
+}
+
+fn selector(workload: &Workload) -> Option<Finding> {
+    let selector = workload.selector.as_ref().filter(|s| !s.is_empty())?;
+    let labels = workload.pod_labels();
+    (!selector.matches(&labels)).then(|| {
+        let message = format!(
+            "The selector of {} does not match the labels of its own pod template ({}).",
+            workload.object,
+            if labels.is_empty() {
+                "none".to_owned()
+            } else {
+                super::show_labels(&labels)
+            }
+        );
+        finding(
+            "selector-mismatch",
+            workload.object.clone(),
+            "SelectorMismatch",
+            message,
+        )
+    })
+}
+
+fn anti_affinity(workload: &Workload) -> Option<Finding> {
+    if !REPLICATED.contains(&workload.object.kind.as_str()) {
+        return None;
+    }
+    let replicas = workload.replicas.unwrap_or(1);
+    if replicas < 2 {
+        return None;
+    }
+    let anti = workload
+        .spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.pod_anti_affinity.as_ref());
+    let required = anti.and_then(|a| {
+        a.required_during_scheduling_ignored_during_execution
+            .as_ref()
+    });
+    let preferred = anti.and_then(|a| {
+        a.preferred_during_scheduling_ignored_during_execution
+            .as_ref()
+    });
+    let terms = required.into_iter().flatten().chain(
+        preferred
+            .into_iter()
+            .flatten()
+            .map(|p| &p.pod_affinity_term),
+    );
+    let namespace = workload.object.namespace.as_deref().unwrap_or_default();
+    let labels = workload.pod_labels();
+    let mut foreign = None;
+    for term in terms {
+        if let Some(spaces) = term.namespaces.as_ref().filter(|n| !n.is_empty())
+            && !spaces.iter().any(|n| n == namespace)
+        {
+            foreign.get_or_insert_with(|| spaces.join(", "));
+            continue;
+        }
+        if selects(term, &labels) {
+            return None;
+        }
+    }
+    let (reason, message) = match foreign {
+        Some(spaces) => (
+            "AntiAffinityOtherNamespace",
+            format!(
+                "The pod anti-affinity of {} only looks at namespaces {spaces}, not its own namespace {namespace}, so its {replicas} replicas may share a node.",
+                workload.object
+            ),
+        ),
+        None => (
+            "NoAntiAffinity",
+            format!(
+                "{} runs {replicas} replicas without a pod anti-affinity rule that spreads them across nodes.",
+                workload.object
+            ),
+        ),
+    };
+    Some(finding(
+        "workload-no-anti-affinity",
+        workload.object.clone(),
+        reason,
+        message,
+    ))
+}
+
+fn selects(term: &PodAffinityTerm, labels: &std::collections::BTreeMap<String, String>) -> bool {
+    term.label_selector
+        .as_ref()
+        .is_some_and(|s| LabelSelector::from_k8s(s).matches(labels))
+}
+
+fn node_affinity(workload: &Workload) -> Option<Finding> {
+    let set = workload
+        .spec
+        .affinity
+        .as_ref()
+        .is_some_and(|a| a.node_affinity.is_some());
+    (!set).then(|| {
+        let message = format!("{} defines no node affinity rules.", workload.object);
+        finding(
+            "workload-no-node-affinity",
+            workload.object.clone(),
+            "NoNodeAffinity",
+            message,
+        )
+    })
+}
+
+/// Pods that no NetworkPolicy selects accept traffic from anywhere in the cluster.
+fn isolation(snapshot: &Snapshot, workload: &Workload) -> Option<Finding> {
+    let namespace = workload.object.namespace.as_deref();
+    let labels = workload.pod_labels();
+    let isolated = snapshot.network_policies.iter().any(|p| {
+        p.metadata.namespace.as_deref() == namespace
+            && p.spec.as_ref().is_some_and(|s| {
+                s.pod_selector
+                    .as_ref()
+                    .is_none_or(|sel| LabelSelector::from_k8s(sel).matches(&labels))
+            })
+    });
+    (!isolated).then(|| {
+        let message = format!("No NetworkPolicy selects the pods of {}.", workload.object);
+        finding(
+            "pod-not-isolated",
+            workload.object.clone(),
+            "PodNotIsolated",
+            message,
+        )
+    })
+}
+
+fn dns(workload: &Workload) -> Option<Finding> {
+    let config = workload.spec.dns_config.as_ref();
+    let options = config
+        .and_then(|c| c.options.as_ref())
+        .filter(|o| !o.is_empty());
+    let ndots = options
+        .into_iter()
+        .flatten()
+        .find(|o| o.name.as_deref() == Some("ndots"))
+        .and_then(|o| o.value.clone());
+    let (reason, detail) = match (config, options, &ndots) {
+        (None, _, _) => ("NoDnsConfig", "sets no dnsConfig".to_owned()),
+        (Some(_), None, _) => ("NoDnsOptions", "sets no dnsConfig options".to_owned()),
+        (Some(_), Some(_), None) => ("NoNdots", "sets no ndots option".to_owned()),
+        (Some(_), Some(_), Some(v)) if v.parse::<u32>().is_ok_and(|n| n <= 2) => return None,
+        (Some(_), Some(_), Some(v)) => ("NdotsHigh", format!("sets ndots to {v}")),
+    };
+    let message = format!(
+        "The pod template of {} {detail}, so each lookup of an external name first tries every search domain.",
+        workload.object
+    );
+    Some(finding(
+        "dns-ndots-unset",
+        workload.object.clone(),
+        reason,
+        message,
+    ))
+}
+
+fn priority_and_restart(workload: &Workload) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(class) = workload.spec.priority_class_name.as_deref()
+        && !ACCEPTED_PRIORITY_CLASSES.contains(&class)
+    {
+        let message = format!(
+            "{} uses the priority class {class}, which is not one of {}.",
+            workload.object,
+            ACCEPTED_PRIORITY_CLASSES.join(", ")
+        );
+        out.push(finding(
+            "priority-class-not-allowed",
+            workload.object.clone(),
+            "PriorityClassNotAllowed",
+            message,
+        ));
+    }
+    if workload.spec.restart_policy.as_deref() == Some("Never") {
+        let message = format!(
+            "{} sets restartPolicy Never, so failed containers are not restarted in place.",
+            workload.object
+        );
+        out.push(finding(
+            "restart-policy-never",
+            workload.object.clone(),
+            "RestartPolicyNever",
+            message,
+        ));
+    }
+    out
+}

@@ -1,0 +1,246 @@
+//! Checks on object metadata and organisation policy: the default namespace, the owner label
+//! and contact annotation, externally exposed Services, OpenShift SecurityContextConstraints
+//! that allow privileged containers, and manifests whose keys are not sorted.
+
+use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_source::{Snapshot, dynamic_ref, meta::ObjectMeta, object_ref};
+
+use super::{describe, finding};
+
+/// A pod-making object and its own metadata.
+struct PodMaker<'a> {
+    object: ObjectRef,
+    meta: &'a ObjectMeta,
+}
+
+/// Every pod-making object not controlled by another, including those without a pod template:
+/// the policies are about how objects are labelled, not what they run.
+fn pod_makers(snapshot: &Snapshot) -> Vec<PodMaker<'_>> {
+    let mut out = Vec::new();
+    let top = |meta: &ObjectMeta| {
+        !meta
+            .owner_references
+            .iter()
+            .flatten()
+            .any(|o| o.controller == Some(true))
+    };
+    macro_rules! collect {
+        ($($field:ident),*) => {
+            $( out.extend(snapshot.$field.iter().filter(|o| top(&o.metadata)).map(|o| PodMaker {
+                object: object_ref(o),
+                meta: &o.metadata,
+            })); )*
+        };
+    }
+    collect!(
+        deployments,
+        stateful_sets,
+        daemon_sets,
+        replica_sets,
+        replication_controllers,
+        jobs,
+        cron_jobs,
+        pods
+    );
+    let configs = snapshot.dynamic.iter();
+    out.extend(
+        configs
+            .filter(|d| {
+                d.types
+                    .as_ref()
+                    .is_some_and(|t| t.kind == "DeploymentConfig")
+            })
+            .map(|d| PodMaker {
+                object: dynamic_ref(d),
+                meta: &d.metadata,
+            }),
+    );
+    out
+}
+
+/// Every metadata and policy check.
+pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for maker in pod_makers(snapshot) {
+        findings.extend(default_namespace(&maker.object));
+        findings.extend(owner_label(&maker));
+        findings.extend(email_annotation(&maker));
+    }
+    for service in &snapshot.services {
+        let object = object_ref(service);
+        findings.extend(default_namespace(&object));
+        let kind = service.spec.as_ref().and_then(|s| s.type_.as_deref());
+        if let Some(kind @ ("NodePort" | "LoadBalancer")) = kind {
+            let message = format!(
+                "{} is exposed outside the cluster (type: {kind}).",
+                describe(&object)
+            );
+            let reason = if kind == "NodePort" {
+                "node-port"
+            } else {
+                "load-balancer"
+            };
+            findings.push(finding(
+                "service-exposed-externally",
+                &object,
+                reason,
+                message,
+            ));
+        }
+    }
+    findings.extend(privileged_sccs(snapshot));
+    findings.extend(unsorted_keys(snapshot));
+    findings
+}
+
+fn default_namespace(object: &ObjectRef) -> Option<Finding> {
+    let namespace = object.namespace.as_deref().unwrap_or_default();
+    if !namespace.is_empty() && namespace != "default" {
+        return None;
+    }
+    let how = if namespace.is_empty() {
+        "names no namespace, so it lands in"
+    } else {
+        "is in"
+    };
+    let message = format!("{} {how} the default namespace.", describe(object));
+    Some(finding(
+        "object-in-default-namespace",
+        object,
+        "default-namespace",
+        message,
+    ))
+}
+
+fn owner_label(maker: &PodMaker<'_>) -> Option<Finding> {
+    let labels = maker.meta.labels.as_ref();
+    if labels.is_some_and(|l| l.contains_key("owner")) {
+        return None;
+    }
+    let message = format!("{} has no owner label.", describe(&maker.object));
+    Some(finding(
+        "object-missing-owner-label",
+        &maker.object,
+        "no-owner-label",
+        message,
+    ))
+}
+
+/// `local@domain.tld`: a local part of letters, digits and `_.+-`, a domain label, a dot, and
+/// more of letters, digits, `-` and `.`.
+fn email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    let Some((host, rest)) = domain.split_once('.') else {
+        return false;
+    };
+    let all = |s: &str, extra: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    };
+    all(local, "_.+-") && all(host, "-") && all(rest, "-.")
+}
+
+fn email_annotation(maker: &PodMaker<'_>) -> Option<Finding> {
+    let value = maker.meta.annotations.as_ref().and_then(|a| a.get("email"));
+    if value.is_some_and(|v| email(v)) {
+        return None;
+    }
+    let what = if value.is_some() {
+        "an email annotation that is not an address"
+    } else {
+        "no email annotation"
+    };
+    let message = format!("{} has {what}.", describe(&maker.object));
+    Some(finding(
+        "object-missing-email-annotation",
+        &maker.object,
+        "no-email-annotation",
+        message,
+    ))
+}
+
+/// OpenShift SecurityContextConstraints, which kubewhy reads as dynamic objects.
+fn privileged_sccs(snapshot: &Snapshot) -> Vec<Finding> {
+    snapshot
+        .dynamic
+        .iter()
+        .filter(|d| {
+            d.types
+                .as_ref()
+                .is_some_and(|t| t.kind == "SecurityContextConstraints")
+        })
+        .filter(|d| {
+            d.data
+                .get("allowPrivilegedContainer")
+                .and_then(serde_json::Value::as_bool)
+                == Some(true)
+        })
+        .map(|d| {
+            let object = dynamic_ref(d);
+            let message = format!(
+                "{} allows privileged containers (allowPrivilegedContainer: true).",
+                describe(&object)
+            );
+            finding(
+                "scc-allows-privileged",
+                &object,
+                "allows-privileged",
+                message,
+            )
+        })
+        .collect()
+}
+
+/// Every object in the snapshot, typed and dynamic.
+fn all_objects(snapshot: &Snapshot) -> Vec<ObjectRef> {
+    let mut out = Vec::new();
+    macro_rules! typed {
+        ($($field:ident: $ty:ty),* $(,)?) => {
+            $( out.extend(snapshot.$field.iter().map(object_ref)); )*
+        };
+    }
+    kubewhy_source::for_each_kind!(typed);
+    out.extend(snapshot.dynamic.iter().map(dynamic_ref));
+    out
+}
+
+/// One finding per mapping whose keys are out of alphabetical order, as written in the file.
+fn unsorted_keys(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for object in all_objects(snapshot) {
+        for unsorted in snapshot.unsorted_keys(&object) {
+            let message = format!(
+                "Keys of {} are not sorted at {}. Expected order: [{}], got: [{}].",
+                describe(&object),
+                unsorted.path,
+                unsorted.expected.join(", "),
+                unsorted.got.join(", ")
+            );
+            out.push(finding(
+                "manifest-keys-unsorted",
+                &object,
+                "unsorted-keys",
+                message,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::email;
+
+    #[test]
+    fn emails_need_a_local_part_a_domain_and_a_dot() {
+        assert!(email("kubelinter@stackrox.com"));
+        assert!(email("first.last+ops@mail.example.co.uk"));
+        assert!(!email("platform-team"));
+        assert!(!email("@example.com"));
+        assert!(!email("ops@localhost"));
+        assert!(!email("ops team@example.com"));
+    }
+}

@@ -1,0 +1,232 @@
+//! Checks on a workload's pod spec: host namespaces, unsafe sysctls, the service account, and
+//! hostPath volumes (sensitive host directories, container runtime sockets, writable mounts).
+
+use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_source::{Snapshot, k8s::core::v1::Container};
+
+use super::{describe, finding};
+use crate::workload::Workload;
+
+/// Every pod-level check on `workload`.
+pub(super) fn check(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding> {
+    let mut findings = host_namespaces(workload);
+    findings.extend(sysctls(workload));
+    findings.extend(service_account(snapshot, workload));
+    findings.extend(host_paths(workload));
+    findings
+}
+
+fn host_namespaces(workload: &Workload<'_>) -> Vec<Finding> {
+    let spec = &workload.spec;
+    let shared = [
+        ("pod-host-ipc", "hostIPC", "IPC", spec.host_ipc),
+        (
+            "pod-host-network",
+            "hostNetwork",
+            "network",
+            spec.host_network,
+        ),
+        ("pod-host-pid", "hostPID", "process", spec.host_pid),
+    ];
+    shared
+        .into_iter()
+        .filter(|(.., set)| *set == Some(true))
+        .map(|(check, field, namespace, _)| {
+            let message = format!(
+                "{} shares the host's {namespace} namespace ({field}: true).",
+                describe(&workload.object)
+            );
+            let reason = format!("{}-enabled", field.to_ascii_lowercase());
+            finding(check, &workload.object, &reason, message)
+        })
+        .collect()
+}
+
+/// Prefixes of sysctls that are not namespaced or that reach node-wide resources.
+const UNSAFE_SYSCTLS: [&str; 5] = [
+    "kernel.msg",
+    "kernel.sem",
+    "kernel.shm",
+    "fs.mqueue.",
+    "net.",
+];
+
+/// The sysctls Kubernetes documents as safe (namespaced and isolated), despite their prefix.
+const SAFE_SYSCTLS: [&str; 10] = [
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+];
+
+fn sysctls(workload: &Workload<'_>) -> Vec<Finding> {
+    let sysctls = workload
+        .spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.sysctls.as_ref());
+    sysctls
+        .into_iter()
+        .flatten()
+        .filter(|s| {
+            UNSAFE_SYSCTLS.iter().any(|p| s.name.starts_with(p))
+                && !SAFE_SYSCTLS.contains(&s.name.as_str())
+        })
+        .map(|s| {
+            let message = format!(
+                "{} sets the unsafe sysctl {:?}.",
+                describe(&workload.object),
+                s.name
+            );
+            finding(
+                "pod-unsafe-sysctl",
+                &workload.object,
+                "unsafe-sysctl",
+                message,
+            )
+        })
+        .collect()
+}
+
+fn service_account(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding> {
+    let spec = &workload.spec;
+    let object = &workload.object;
+    let deprecated = spec.service_account.as_deref().filter(|s| !s.is_empty());
+    let name = spec
+        .service_account_name
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .or(deprecated);
+    let mut out = Vec::new();
+    if let Some(old) = deprecated.filter(|old| spec.service_account_name.as_deref() != Some(old)) {
+        let message = format!(
+            "{} names its service account ({old}) in the deprecated field serviceAccount \
+             instead of serviceAccountName.",
+            describe(object)
+        );
+        let check = "pod-deprecated-service-account-field";
+        out.push(finding(check, object, "deprecated-field", message));
+    }
+    match name {
+        None | Some("default") => {
+            let how = if name.is_some() {
+                "names"
+            } else {
+                "names no service account, so it uses"
+            };
+            let message = format!(
+                "{} {how} the namespace's default service account.",
+                describe(object)
+            );
+            let check = "pod-default-service-account";
+            out.push(finding(check, object, "default-service-account", message));
+        }
+        Some(name) => {
+            if snapshot
+                .service_accounts
+                .get(object.namespace.as_deref(), name)
+                .is_none()
+            {
+                let message = format!(
+                    "{} uses service account {name:?}, which is not among the objects given.",
+                    describe(object)
+                );
+                let check = "pod-service-account-missing";
+                let mut f = finding(check, object, "service-account-not-found", message);
+                let namespace = object.namespace.as_deref();
+                f.related
+                    .push(ObjectRef::new("v1", "ServiceAccount", namespace, name));
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// Host directories whose mounting hands a container control of the node.
+const SENSITIVE_DIRS: [&str; 8] = [
+    "/", "/boot", "/dev", "/etc", "/lib", "/proc", "/sys", "/usr",
+];
+
+/// Sockets of container runtimes: whoever reaches one can start privileged containers.
+const RUNTIME_SOCKETS: [&str; 4] = [
+    "docker.sock",
+    "containerd.sock",
+    "crio.sock",
+    "cri-dockerd.sock",
+];
+
+/// One finding per container mount of a hostPath volume, for each check the path triggers.
+fn host_paths(workload: &Workload<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for volume in workload.spec.volumes.iter().flatten() {
+        let Some(host) = &volume.host_path else {
+            continue;
+        };
+        for (container, _) in workload.containers() {
+            let mounts = container.volume_mounts.iter().flatten();
+            for mount in mounts.filter(|m| m.name == volume.name) {
+                let mounted = format!("{:?} at {:?}", host.path, mount.mount_path);
+                out.extend(host_path_mount(
+                    workload,
+                    container,
+                    &host.path,
+                    &mounted,
+                    mount.read_only,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The findings of one mount of host path `path` into `container`.
+fn host_path_mount(
+    workload: &Workload<'_>,
+    container: &Container,
+    path: &str,
+    mounted: &str,
+    read_only: Option<bool>,
+) -> Vec<Finding> {
+    let subject = format!(
+        "Container {:?} of {}",
+        container.name,
+        describe(&workload.object)
+    );
+    let on = |check, reason, message: String| {
+        finding(check, &workload.object, reason, message).in_container(&container.name)
+    };
+    let trimmed = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    let mut out = Vec::new();
+    if SENSITIVE_DIRS.contains(&trimmed) {
+        let message = format!("{subject} mounts the sensitive host directory {mounted}.");
+        out.push(on(
+            "host-sensitive-path-mounted",
+            "sensitive-host-path",
+            message,
+        ));
+    }
+    if RUNTIME_SOCKETS.iter().any(|s| path.contains(s)) {
+        let message = format!("{subject} mounts the container runtime socket {mounted}.");
+        out.push(on(
+            "container-runtime-socket-mounted",
+            "runtime-socket",
+            message,
+        ));
+    }
+    if read_only != Some(true) {
+        let message = format!("{subject} mounts host path {mounted} writable.");
+        out.push(on("host-path-writable", "host-path-writable", message));
+    }
+    out
+}

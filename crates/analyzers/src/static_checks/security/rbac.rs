@@ -1,0 +1,280 @@
+//! RBAC checks: bindings that grant pod creation, Secret access or cluster-admin, and roles
+//! with wildcard rules. Kubernetes' own bootstrap objects (label
+//! `kubernetes.io/bootstrapping: rbac-defaults`) are left alone: they are how a cluster works.
+
+use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_source::{
+    LabelSelector, Snapshot,
+    k8s::rbac::v1::{ClusterRole, PolicyRule, RoleRef, Subject},
+    meta::ObjectMeta,
+    object_ref,
+};
+
+use super::{describe, finding};
+
+/// Every RBAC check.
+pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for binding in bindings(snapshot) {
+        findings.extend(access(snapshot, &binding, &POD_CREATION));
+        findings.extend(access(snapshot, &binding, &SECRET_ACCESS));
+        findings.extend(cluster_admin(&binding));
+    }
+    findings.extend(wildcards(snapshot));
+    findings
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+struct Binding<'a> {
+    object: ObjectRef,
+    role_ref: &'a RoleRef,
+    subjects: &'a [Subject],
+}
+
+fn bootstrap(meta: &ObjectMeta) -> bool {
+    meta.labels
+        .as_ref()
+        .and_then(|l| l.get("kubernetes.io/bootstrapping"))
+        .is_some_and(|v| v == "rbac-defaults")
+}
+
+fn bindings(snapshot: &Snapshot) -> Vec<Binding<'_>> {
+    let namespaced = snapshot
+        .role_bindings
+        .iter()
+        .filter(|b| !bootstrap(&b.metadata))
+        .map(|b| Binding {
+            object: object_ref(b),
+            role_ref: &b.role_ref,
+            subjects: b.subjects.as_deref().unwrap_or_default(),
+        });
+    let cluster = snapshot
+        .cluster_role_bindings
+        .iter()
+        .filter(|b| !bootstrap(&b.metadata))
+        .map(|b| Binding {
+            object: object_ref(b),
+            role_ref: &b.role_ref,
+            subjects: b.subjects.as_deref().unwrap_or_default(),
+        });
+    namespaced.chain(cluster).collect()
+}
+
+/// `ServiceAccount shop/web, User alice`.
+fn subjects(subjects: &[Subject]) -> String {
+    if subjects.is_empty() {
+        return "no subject".to_owned();
+    }
+    let names: Vec<String> = subjects
+        .iter()
+        .map(|s| match &s.namespace {
+            Some(ns) if s.kind == "ServiceAccount" => format!("{} {ns}/{}", s.kind, s.name),
+            _ => format!("{} {}", s.kind, s.name),
+        })
+        .collect();
+    names.join(", ")
+}
+
+fn list(items: &[&str]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
+/// A kind of access the access checks look for.
+struct Access {
+    check: &'static str,
+    reason: &'static str,
+    resources: &'static [&'static str],
+    verbs: &'static [&'static str],
+}
+
+const POD_CREATION: Access = Access {
+    check: "rbac-grants-pod-creation",
+    reason: "grants-pod-creation",
+    resources: &[
+        "pods",
+        "deployments",
+        "statefulsets",
+        "replicasets",
+        "replicationcontrollers",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+    ],
+    verbs: &["create"],
+};
+
+const SECRET_ACCESS: Access = Access {
+    check: "rbac-grants-secret-access",
+    reason: "grants-secret-access",
+    resources: &["secrets"],
+    verbs: &["get", "list", "watch", "create", "delete"],
+};
+
+/// `[create] on [pods]` for each rule that grants one of the verbs on one of the resources.
+fn grants(rules: &[PolicyRule], access: &Access) -> Vec<String> {
+    let mut out = Vec::new();
+    for rule in rules {
+        let resources: Vec<&str> = rule
+            .resources
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|r| *r == "*" || access.resources.contains(r))
+            .collect();
+        let verbs: Vec<&str> = rule
+            .verbs
+            .iter()
+            .map(String::as_str)
+            .filter(|v| *v == "*" || access.verbs.contains(v))
+            .collect();
+        if !resources.is_empty() && !verbs.is_empty() {
+            out.push(format!("{} on {}", list(&verbs), list(&resources)));
+        }
+    }
+    out
+}
+
+/// The ClusterRoles an aggregated ClusterRole gathers rules from.
+fn aggregated<'a>(snapshot: &'a Snapshot, role: &ClusterRole) -> Vec<&'a ClusterRole> {
+    let selectors = role
+        .aggregation_rule
+        .as_ref()
+        .and_then(|a| a.cluster_role_selectors.as_ref());
+    let selectors: Vec<LabelSelector> = selectors
+        .into_iter()
+        .flatten()
+        .map(LabelSelector::from_k8s)
+        .collect();
+    snapshot
+        .cluster_roles
+        .iter()
+        .filter(|r| r.metadata.name != role.metadata.name)
+        .filter(|r| {
+            let labels = r.metadata.labels.clone().unwrap_or_default();
+            selectors
+                .iter()
+                .any(|s| !s.is_empty() && s.matches(&labels))
+        })
+        .collect()
+}
+
+/// The bound role and what it grants of `access`, following ClusterRole aggregation.
+fn bound_grants(
+    snapshot: &Snapshot,
+    binding: &Binding<'_>,
+    access: &Access,
+) -> Option<(ObjectRef, Vec<String>)> {
+    let name = binding.role_ref.name.as_str();
+    if binding.role_ref.kind == "Role" {
+        let role = snapshot
+            .roles
+            .get(binding.object.namespace.as_deref(), name)?;
+        return Some((
+            object_ref(role),
+            grants(role.rules.as_deref().unwrap_or_default(), access),
+        ));
+    }
+    let role = snapshot.cluster_roles.get(None, name)?;
+    let mut found = grants(role.rules.as_deref().unwrap_or_default(), access);
+    for part in aggregated(snapshot, role) {
+        for grant in grants(part.rules.as_deref().unwrap_or_default(), access) {
+            found.push(format!(
+                "{grant} (aggregated from ClusterRole {})",
+                part.metadata.name.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    Some((object_ref(role), found))
+}
+
+fn access(snapshot: &Snapshot, binding: &Binding<'_>, access: &Access) -> Option<Finding> {
+    let (role, found) = bound_grants(snapshot, binding, access)?;
+    if found.is_empty() {
+        return None;
+    }
+    let message = format!(
+        "{} binds {}, which grants {}, to {}.",
+        describe(&binding.object),
+        describe(&role),
+        found.join(", "),
+        subjects(binding.subjects)
+    );
+    let mut f = finding(access.check, &binding.object, access.reason, message);
+    f.related.push(role);
+    Some(f)
+}
+
+fn cluster_admin(binding: &Binding<'_>) -> Option<Finding> {
+    if binding.role_ref.kind != "ClusterRole" || binding.role_ref.name != "cluster-admin" {
+        return None;
+    }
+    let (scope, reason) = match &binding.object.namespace {
+        Some(ns) if binding.object.kind == "RoleBinding" => {
+            (format!("in namespace {ns}"), "cluster-admin-in-namespace")
+        }
+        _ => ("cluster-wide".to_owned(), "cluster-admin-bound"),
+    };
+    let message = format!(
+        "{} grants the cluster-admin role {scope} to {}.",
+        describe(&binding.object),
+        subjects(binding.subjects)
+    );
+    let mut f = finding("rbac-cluster-admin-bound", &binding.object, reason, message);
+    f.related.push(ObjectRef::new(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+        None,
+        "cluster-admin",
+    ));
+    Some(f)
+}
+
+/// Where a role's rules use `*` for verbs or resources: `rule 2 (resources, verbs)`.
+fn wildcard_places(rules: &[PolicyRule]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let resources = rule.resources.iter().flatten().any(|r| r == "*");
+        let verbs = rule.verbs.iter().any(|v| v == "*");
+        let fields = match (resources, verbs) {
+            (true, true) => "resources, verbs",
+            (true, false) => "resources",
+            (false, true) => "verbs",
+            (false, false) => continue,
+        };
+        out.push(format!("rule {} ({fields})", i + 1));
+    }
+    out
+}
+
+fn wildcards(snapshot: &Snapshot) -> Vec<Finding> {
+    let roles = snapshot
+        .roles
+        .iter()
+        .filter(|r| !bootstrap(&r.metadata))
+        .map(|r| (object_ref(r), r.rules.as_deref()));
+    let cluster_roles = snapshot
+        .cluster_roles
+        .iter()
+        .filter(|r| !bootstrap(&r.metadata))
+        .map(|r| (object_ref(r), r.rules.as_deref()));
+    roles
+        .chain(cluster_roles)
+        .filter_map(|(object, rules)| {
+            let places = wildcard_places(rules.unwrap_or_default());
+            if places.is_empty() {
+                return None;
+            }
+            let message = format!(
+                "{} uses the wildcard \"*\" in {}.",
+                describe(&object),
+                places.join(", ")
+            );
+            Some(finding(
+                "rbac-wildcard-rule",
+                &object,
+                "wildcard-in-rules",
+                message,
+            ))
+        })
+        .collect()
+}
