@@ -47,6 +47,78 @@ fn the_demo_shows_its_pod_failures() {
     );
     // Two checkout pods crash: one issue, two objects.
     assert_eq!(checkout["objects"].as_array().unwrap().len(), 2);
+    // Its consequences are not separate issues: the Deployment short of replicas and the Service
+    // without ready endpoints are folded in as related objects.
+    assert!(!has_issue(
+        &report,
+        "deployment-unavailable",
+        "Deployment/checkout"
+    ));
+    assert!(!has_issue(
+        &report,
+        "service-no-ready-endpoints",
+        "Service/checkout"
+    ));
+    let related: Vec<&str> = checkout["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(related.contains(&"checkout"), "{related:?}");
+    // Static checks judge manifests; on a cluster they wait to be asked for.
+    assert!(!has_issue(
+        &report,
+        "container-runs-as-root",
+        "Deployment/checkout"
+    ));
+    let asked = kubewhy(&["demo", "--check", "security", "-o", "json"]).json();
+    assert!(
+        asked["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["category"] == "security")
+    );
+}
+
+#[test]
+fn the_demo_shows_failures_beyond_pods() {
+    let run = kubewhy(&["demo", "-o", "json"]);
+    let report = run.json();
+    // Beyond pods: nodes, controllers, networking, storage, admission and GPUs.
+    for (check, root) in [
+        ("node-not-ready", "Node/node-cpu-c"),
+        (
+            "webhook-service-unavailable",
+            "ValidatingWebhookConfiguration/policy-guard",
+        ),
+        ("cronjob-invalid-schedule", "CronJob/nightly-report"),
+        ("hpa-target-not-found", "HorizontalPodAutoscaler/cart"),
+        ("ingress-backend-missing", "Ingress/storefront"),
+        ("service-selects-no-pods", "Service/inventory"),
+        ("pvc-pending", "PersistentVolumeClaim/orders-db-data"),
+        ("statefulset-storage-class-missing", "StatefulSet/orders-db"),
+        ("pod-reference-missing", "Deployment/payments"),
+        ("gpu-pod-unschedulable", "Deployment/llm-70b"),
+    ] {
+        assert!(
+            has_issue(&report, check, root),
+            "demo lacks {check} on {root}:\n{}",
+            run.stdout
+        );
+    }
+    let critical: Vec<_> = report["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["severity"] == "critical")
+        .collect();
+    assert_eq!(
+        critical.len(),
+        2,
+        "the lost node and the dead fail-closed webhook: {critical:?}"
+    );
 }
 
 #[test]

@@ -271,3 +271,118 @@ fn a_closed_pipe_exits_quietly() {
     assert_ne!(status.code(), Some(2));
     assert_ne!(status.code(), Some(101), "no panic");
 }
+
+#[test]
+fn the_catalog_lists_and_explains_every_check() {
+    let list = kubewhy(&["checks"]);
+    assert_eq!(list.code, 0);
+    assert!(list.stdout.lines().count() > 100, "{}", list.stdout);
+    assert!(list.stdout.contains("pod-crash-looping") && list.stdout.contains("(off by default)"));
+    let one = kubewhy(&["checks", "pod-oom-killed"]);
+    assert_eq!(one.code, 0);
+    for section in [
+        "## What it means",
+        "## When it fires",
+        "## How to fix",
+        "kubectl",
+    ] {
+        assert!(
+            one.stdout.contains(section),
+            "{section} missing:\n{}",
+            one.stdout
+        );
+    }
+    let unknown = kubewhy(&["checks", "pod-oom"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown check `pod-oom`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn static_checks_judge_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("deploy.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:latest\n        securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    let report = kubewhy(&["analyze", "-f", manifest.to_str().unwrap(), "-o", "json"]).json();
+    assert!(
+        has_issue(&report, "container-privileged", "Deployment/web"),
+        "{report}"
+    );
+    assert!(
+        has_issue(&report, "image-tag-latest", "Deployment/web"),
+        "{report}"
+    );
+    // Off by default: only when named.
+    assert!(!has_issue(
+        &report,
+        "replicas-below-three",
+        "Deployment/web"
+    ));
+    let named = kubewhy(&[
+        "analyze",
+        "-f",
+        manifest.to_str().unwrap(),
+        "--check",
+        "replicas-below-three",
+        "-o",
+        "json",
+    ])
+    .json();
+    assert!(
+        has_issue(&named, "replicas-below-three", "Deployment/web"),
+        "{named}"
+    );
+}
+
+#[test]
+fn generated_clusters_are_reproducible_and_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gen.yaml");
+    let path = out.to_str().unwrap();
+    assert_eq!(
+        kubewhy(&[
+            "sim",
+            "generate",
+            "--pods",
+            "200",
+            "--failing",
+            "0.5",
+            "--seed",
+            "3",
+            "-o",
+            path
+        ])
+        .code,
+        0
+    );
+    let first = std::fs::read_to_string(&out).unwrap();
+    let again = kubewhy(&[
+        "sim",
+        "generate",
+        "--pods",
+        "200",
+        "--failing",
+        "0.5",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(again.stdout, first);
+    let report = kubewhy(&["analyze", "-f", path, "-o", "json"]).json();
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 0);
+    assert!(
+        report["summary"]["issues"].as_u64().unwrap() > 5,
+        "{}",
+        report["summary"]
+    );
+    assert_eq!(
+        kubewhy(&["sim", "generate", "--pods", "10", "--failing", "2"]).code,
+        2
+    );
+}

@@ -2,10 +2,11 @@
 //! in CrashLoopBackOff already shows its BackOff events; this catches the rest (a Service's
 //! failed load balancer, a volume that cannot be attached to a node, a DNS config warning).
 
+use crate::Context;
 use std::collections::{BTreeMap, HashSet};
 
 use kubewhy_model::{CheckId, EventEvidence, Finding, ObjectRef, Severity};
-use kubewhy_source::{Snapshot, event_last_seen, k8s::core::v1::Event};
+use kubewhy_source::{event_last_seen, k8s::core::v1::Event};
 
 use crate::Analyzer;
 
@@ -20,17 +21,17 @@ impl Analyzer for EventAnalyzer {
         &["event-warning-unexplained"]
     }
 
-    fn analyze(&self, _snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, _snapshot: &Context<'_>) -> Vec<Finding> {
         Vec::new()
     }
 
-    fn analyze_rest(&self, snapshot: &Snapshot, found: &[Finding]) -> Vec<Finding> {
+    fn analyze_rest(&self, snapshot: &Context<'_>, found: &[Finding]) -> Vec<Finding> {
         // A finding explains the events of its object and of the objects it names as related
         // (a NotReady node explains its pods' NodeNotReady events).
-        let explained: HashSet<(String, Option<String>, String)> = found
+        let explained: HashSet<(&str, Option<&str>, &str)> = found
             .iter()
             .flat_map(|f| std::iter::once(&f.object).chain(&f.related))
-            .map(|o| (o.kind.clone(), o.namespace.clone(), o.name.clone()))
+            .map(|o| (o.kind.as_str(), o.namespace.as_deref(), o.name.as_str()))
             .collect();
         let mut groups: BTreeMap<(ObjectRef, String), Vec<&Event>> = BTreeMap::new();
         for event in snapshot
@@ -40,9 +41,9 @@ impl Analyzer for EventAnalyzer {
         {
             let object = involved(event);
             let key = (
-                object.kind.clone(),
-                object.namespace.clone(),
-                object.name.clone(),
+                object.kind.as_str(),
+                object.namespace.as_deref(),
+                object.name.as_str(),
             );
             let recent = match (snapshot.observed_at(), event_last_seen(event)) {
                 (Some(now), Some(seen)) => (now - seen).get_seconds() <= RECENT_SECONDS,

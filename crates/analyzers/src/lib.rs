@@ -4,6 +4,7 @@
 
 mod ai;
 mod catalog;
+mod context;
 mod controllers;
 mod events;
 mod evidence;
@@ -17,4 +18,5 @@ mod storage;
 pub mod workload;
 
 pub use catalog::{Applies, Catalog, CheckInfo, SECTIONS, catalog};
+pub use context::Context;
 pub use registry::{Analyzer, Filter, all_checks, check, registry, run};

@@ -11,7 +11,7 @@ use kubewhy_source::{
     object_ref,
 };
 
-use crate::{Analyzer, evidence};
+use crate::{Analyzer, Context, evidence};
 
 /// The Node analyzer.
 pub struct NodeAnalyzer;
@@ -59,7 +59,7 @@ impl Analyzer for NodeAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let pending = unschedulable_pods(snapshot);
         let mut findings = Vec::new();
         for node in &snapshot.nodes {

@@ -14,7 +14,7 @@ use kubewhy_source::{
     object_ref,
 };
 
-use crate::{Analyzer, evidence, workload::workloads};
+use crate::{Analyzer, Context, evidence};
 
 /// The reference analyzer.
 pub struct ReferenceAnalyzer;
@@ -50,7 +50,7 @@ impl Analyzer for ReferenceAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let subjects = subjects(snapshot);
         let mut findings = Vec::new();
         for (object, spec) in &subjects {
@@ -83,10 +83,11 @@ fn key(object: &ObjectRef) -> Key {
 
 /// Every pod spec to judge, once per root: the workloads' templates, and the pods whose
 /// controller is known only by reference (its root is not a workload in the snapshot).
-fn subjects(snapshot: &Snapshot) -> Vec<(ObjectRef, Cow<'_, PodSpec>)> {
-    let mut out: Vec<(ObjectRef, Cow<'_, PodSpec>)> = workloads(snapshot)
-        .into_iter()
-        .map(|w| (w.object, w.spec))
+fn subjects<'a>(snapshot: &'a Context<'_>) -> Vec<(ObjectRef, Cow<'a, PodSpec>)> {
+    let mut out: Vec<(ObjectRef, Cow<'a, PodSpec>)> = snapshot
+        .workloads()
+        .iter()
+        .map(|w| (w.object.clone(), Cow::Borrowed(w.spec.as_ref())))
         .collect();
     let mut seen: BTreeSet<Key> = out.iter().map(|(o, _)| key(o)).collect();
     for pod in &snapshot.pods {

@@ -4,7 +4,10 @@ use std::thread;
 
 use kubewhy_model::{Category, Finding, Severity};
 
-use crate::catalog::{Applies, CheckInfo, catalog};
+use crate::{
+    Context,
+    catalog::{Applies, CheckInfo, catalog},
+};
 use kubewhy_source::Snapshot;
 
 /// A family of checks over the snapshot.
@@ -12,11 +15,11 @@ pub trait Analyzer: Sync {
     /// The ids of the checks this analyzer can produce; each has a catalog entry.
     fn checks(&self) -> &'static [&'static str];
     /// Finds problems. Must be deterministic.
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding>;
+    fn analyze(&self, cx: &Context<'_>) -> Vec<Finding>;
 
     /// Finds problems that the other analyzers' findings leave unexplained. Runs after every
     /// `analyze`; most analyzers have nothing to add here.
-    fn analyze_rest(&self, _snapshot: &Snapshot, _found: &[Finding]) -> Vec<Finding> {
+    fn analyze_rest(&self, _cx: &Context<'_>, _found: &[Finding]) -> Vec<Finding> {
         Vec::new()
     }
 }
@@ -131,10 +134,11 @@ pub fn run(snapshot: &Snapshot, filter: &Filter) -> Vec<Finding> {
         .copied()
         .filter(|a| owns_enabled(filter, a))
         .collect();
-    let mut first = parallel(&first_pass, |analyzer| analyzer.analyze(snapshot));
+    let cx = Context::new(snapshot, filter);
+    let mut first = parallel(&first_pass, |analyzer| analyzer.analyze(&cx));
     // An analyzer reports all its checks; those switched off explain nothing.
     first.retain(|f| filter.keeps(f) || defaults.keeps(f));
-    let rest = parallel(&wanted, |analyzer| analyzer.analyze_rest(snapshot, &first));
+    let rest = parallel(&wanted, |analyzer| analyzer.analyze_rest(&cx, &first));
     first
         .into_iter()
         .chain(rest)

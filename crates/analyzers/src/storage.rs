@@ -8,7 +8,7 @@ use kubewhy_source::{
     object_ref,
 };
 
-use crate::{Analyzer, evidence};
+use crate::{Analyzer, Context, evidence};
 
 /// The storage analyzer.
 pub struct StorageAnalyzer;
@@ -31,7 +31,7 @@ impl Analyzer for StorageAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings: Vec<Finding> = snapshot
             .persistent_volume_claims
             .iter()

@@ -46,19 +46,52 @@ impl Workload<'_> {
     /// The pod template's labels.
     #[must_use]
     pub fn pod_labels(&self) -> std::collections::BTreeMap<String, String> {
-        self.template_meta.labels.clone().unwrap_or_default()
+        self.labels().clone()
+    }
+
+    /// The pod template's labels, borrowed.
+    #[must_use]
+    pub fn labels(&self) -> &std::collections::BTreeMap<String, String> {
+        static NONE: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+        self.template_meta.labels.as_ref().unwrap_or(&NONE)
     }
 }
 
-/// True when an ownerReference marks a controller that is itself in the snapshot.
+/// Kinds whose pod templates [`workloads`] judges: what they control is judged through them.
+const TEMPLATE_KINDS: &[&str] = &[
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "DeploymentConfig",
+];
+
+/// True when the object's controller is in the snapshot and is judged by its own template. A
+/// pod of a missing ReplicaSet, or of a custom controller (a PyTorchJob, a RayCluster), is
+/// judged on its own, or nothing would judge it.
 fn controlled<K: Object>(snapshot: &Snapshot, item: &K) -> bool {
-    let reference = object_ref(item);
-    item.metadata()
-        .owner_references
+    let meta = item.metadata();
+    meta.owner_references
         .iter()
         .flatten()
-        .any(|o| o.controller == Some(true))
-        && snapshot.root_of(&reference) != reference
+        .filter(|o| o.controller == Some(true))
+        .any(|owner| {
+            TEMPLATE_KINDS.contains(&owner.kind.as_str())
+                && if owner.uid.is_empty() {
+                    let object = ObjectRef::new(
+                        &owner.api_version,
+                        &owner.kind,
+                        meta.namespace.as_deref(),
+                        &owner.name,
+                    );
+                    snapshot.contains(&object)
+                } else {
+                    snapshot.contains_uid(&owner.uid)
+                }
+        })
 }
 
 fn template<'a>(

@@ -31,8 +31,10 @@ pub struct Outcome {
 pub async fn analyze(source: &Source, options: &Options) -> Outcome {
     let collected = source.collect(&options.scope).await;
     let snapshot = &collected.snapshot;
+    // Dumps and `kubectl get` output are a cluster's state too: lead with what is broken.
+    let live = matches!(source, Source::Live(_)) || snapshot.observed();
     let filter = Filter {
-        live: matches!(source, Source::Live(_)),
+        live,
         ..options.filter.clone()
     };
     let findings: Vec<_> = kubewhy_analyzers::run(snapshot, &filter)

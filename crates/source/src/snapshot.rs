@@ -283,6 +283,23 @@ impl Snapshot {
         current
     }
 
+    /// Whether the snapshot shows a running cluster (pods with status, or events), as dumps and
+    /// `kubectl get` output do, rather than manifests that were never applied.
+    #[must_use]
+    pub fn observed(&self) -> bool {
+        !self.events.is_empty()
+            || self
+                .pods
+                .iter()
+                .any(|pod| pod.status.as_ref().is_some_and(|s| s.phase.is_some()))
+    }
+
+    /// Whether the snapshot holds an object with this uid.
+    #[must_use]
+    pub fn contains_uid(&self, uid: &str) -> bool {
+        self.keys_by_uid.contains_key(uid)
+    }
+
     /// Whether the snapshot holds `object` (matched by kind, namespace and name).
     #[must_use]
     pub fn contains(&self, object: &ObjectRef) -> bool {

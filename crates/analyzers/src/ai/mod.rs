@@ -9,9 +9,8 @@ mod shm;
 mod volumes;
 
 use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
-use kubewhy_source::Snapshot;
 
-use crate::{Analyzer, workload::workloads};
+use crate::{Analyzer, Context};
 
 /// See the module documentation.
 pub struct AiAnalyzer;
@@ -33,16 +32,16 @@ impl Analyzer for AiAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for workload in workloads(snapshot) {
-            findings.extend(gpu::limit_mismatch(&workload));
-            findings.extend(shm::check(&workload));
-            findings.extend(model_server::no_readiness(&workload));
-            findings.extend(model_server::probe_too_short(&workload));
-            findings.extend(model_server::exposed(snapshot, &workload));
-            findings.extend(model_server::pull_always(&workload));
-            findings.extend(volumes::check(snapshot, &workload));
+        for workload in snapshot.workloads() {
+            findings.extend(gpu::limit_mismatch(workload));
+            findings.extend(shm::check(workload));
+            findings.extend(model_server::no_readiness(workload));
+            findings.extend(model_server::probe_too_short(workload));
+            findings.extend(model_server::exposed(snapshot, workload));
+            findings.extend(model_server::pull_always(workload));
+            findings.extend(volumes::check(snapshot, workload));
         }
         findings.extend(model_server::exposed_inference_services(snapshot));
         findings.extend(placement::pending(snapshot));

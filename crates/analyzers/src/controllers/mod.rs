@@ -30,7 +30,7 @@ mod statefulset;
 use kubewhy_model::{CheckId, ConditionEvidence, Finding, ObjectRef, Severity};
 use kubewhy_source::{Snapshot, meta::Time};
 
-use crate::{Analyzer, evidence};
+use crate::{Analyzer, Context, evidence};
 
 /// The controller analyzer.
 pub struct ControllerAnalyzer;
@@ -69,7 +69,7 @@ impl Analyzer for ControllerAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = deployment::check(snapshot);
         findings.extend(statefulset::check(snapshot));
         findings.extend(daemonset::check(snapshot));

@@ -13,7 +13,7 @@ use kubewhy_source::{
     k8s::core::v1::{Pod, Service},
 };
 
-use crate::{Analyzer, evidence};
+use crate::{Analyzer, Context, evidence};
 
 /// The network analyzer.
 pub struct NetworkAnalyzer;
@@ -40,7 +40,7 @@ impl Analyzer for NetworkAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = service::check(snapshot);
         findings.extend(ingress::check(snapshot));
         findings.extend(network_policy::check(snapshot));

@@ -10,13 +10,12 @@ use kubewhy_source::{
 };
 
 use super::{finding, pod_ready, ready_endpoints, selected_pods};
-use crate::workload::{Workload, workloads};
+use crate::{Context, workload::Workload};
 
 /// At most this many selected pods are listed as related objects.
 const MAX_RELATED_PODS: usize = 5;
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
-    let all_workloads = workloads(snapshot);
+pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in &snapshot.services {
         let object = object_ref(service);
@@ -28,10 +27,9 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
             continue;
         };
         let pods = selected_pods(snapshot, service);
-        let templates: Vec<&Workload<'_>> = all_workloads
-            .iter()
-            .filter(|w| w.object.namespace.as_deref() == Some(namespace))
-            .filter(|w| selector.matches(&w.pod_labels()))
+        let templates: Vec<&Workload<'_>> = snapshot
+            .workloads_in(namespace)
+            .filter(|w| selector.matches(w.labels()))
             .collect();
         let mut found: Vec<Finding> =
             endpoints_finding(snapshot, service, &object, &pods, &templates)

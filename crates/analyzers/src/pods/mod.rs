@@ -7,7 +7,7 @@ mod phase;
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{Snapshot, k8s::core::v1::Pod, object_ref};
 
-use crate::{Analyzer, evidence};
+use crate::{Analyzer, Context, evidence};
 
 /// The Pod analyzer.
 pub struct PodAnalyzer;
@@ -35,7 +35,7 @@ impl Analyzer for PodAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
         for pod in &snapshot.pods {
             let ctx = PodContext {

@@ -10,19 +10,19 @@ use kubewhy_source::{
 };
 
 use super::finding;
-use crate::workload::{Workload, workloads};
+use crate::{Context, workload::Workload};
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for workload in workloads(snapshot) {
+    for workload in snapshot.workloads() {
         for (container, init) in workload.containers() {
-            let mut found: Vec<Finding> = image(&workload, container).into_iter().collect();
-            found.extend(resources(&workload, container));
+            let mut found: Vec<Finding> = image(workload, container).into_iter().collect();
+            found.extend(resources(workload, container));
             if !init {
-                found.extend(probes(&workload, container));
+                found.extend(probes(workload, container));
             }
-            found.extend(duplicate_env(&workload, container));
-            found.extend(env_refs(snapshot, &workload, container));
+            found.extend(duplicate_env(workload, container));
+            found.extend(env_refs(snapshot, workload, container));
             findings.extend(found.into_iter().map(|f| f.in_container(&container.name)));
         }
     }

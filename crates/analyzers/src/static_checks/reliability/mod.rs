@@ -7,6 +7,7 @@ mod dangling;
 mod pod_spec;
 mod rollout;
 
+use crate::Context;
 use std::collections::BTreeMap;
 
 use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
@@ -55,7 +56,7 @@ impl Analyzer for ReliabilityAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = containers::check(snapshot);
         findings.extend(pod_spec::check(snapshot));
         findings.extend(dangling::check(snapshot));

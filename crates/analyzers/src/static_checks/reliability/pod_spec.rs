@@ -5,7 +5,7 @@ use kubewhy_model::Finding;
 use kubewhy_source::{LabelSelector, Snapshot, k8s::core::v1::PodAffinityTerm};
 
 use super::finding;
-use crate::workload::{Workload, workloads};
+use crate::{Context, workload::Workload};
 
 /// Kinds whose `spec.replicas` says how many pods run (one when unset).
 const REPLICATED: &[&str] = &[
@@ -19,15 +19,34 @@ const REPLICATED: &[&str] = &[
 /// Priority classes that Kubernetes ships and that need no PriorityClass object of the user's.
 const ACCEPTED_PRIORITY_CLASSES: &[&str] = &["system-cluster-critical", "system-node-critical"];
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    // Most of these are policies, off by default; skipping them saves a finding per workload.
+    let on = |id: &str| cx.enabled(id);
+    let (anti, node, isolated, ndots) = (
+        on("workload-no-anti-affinity"),
+        on("workload-no-node-affinity"),
+        on("pod-not-isolated"),
+        on("dns-ndots-unset"),
+    );
+    let priority = on("priority-class-not-allowed") || on("restart-policy-never");
     let mut findings = Vec::new();
-    for workload in workloads(snapshot) {
-        findings.extend(selector(&workload));
-        findings.extend(anti_affinity(&workload));
-        findings.extend(node_affinity(&workload));
-        findings.extend(isolation(snapshot, &workload));
-        findings.extend(dns(&workload));
-        findings.extend(priority_and_restart(&workload));
+    for workload in cx.workloads() {
+        findings.extend(selector(workload));
+        if anti {
+            findings.extend(anti_affinity(workload));
+        }
+        if node {
+            findings.extend(node_affinity(workload));
+        }
+        if isolated {
+            findings.extend(isolation(cx, workload));
+        }
+        if ndots {
+            findings.extend(dns(workload));
+        }
+        if priority {
+            findings.extend(priority_and_restart(workload));
+        }
     }
     findings
 }

@@ -9,6 +9,7 @@ use kubewhy_source::{
 
 use super::dangling::{Autoscaler, autoscalers};
 use super::{dynamic_of_kind, finding};
+use crate::Context;
 
 /// API versions that Kubernetes no longer serves, with the release that removed them.
 const REMOVED_APIS: &[(&str, &str)] = &[
@@ -39,15 +40,24 @@ struct Replicated {
     replicas: i32,
 }
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let hpas = autoscalers(snapshot);
     let replicated = replicated(snapshot);
-    let mut findings = replicas(&replicated, &hpas);
-    findings.extend(strategies(snapshot));
+    let mut findings = Vec::new();
+    // Policies, off by default: skipped unless asked for, as they fire on most workloads.
+    if cx.enabled("replicas-below-three") || cx.enabled("hpa-min-replicas-below-three") {
+        findings.extend(replicas(&replicated, &hpas));
+    }
+    if cx.enabled("rollout-strategy-not-rolling") {
+        findings.extend(strategies(snapshot));
+    }
     for pdb in &snapshot.pod_disruption_budgets {
         findings.extend(disruption_budget(snapshot, pdb, &replicated, &hpas));
     }
-    findings.extend(jobs(snapshot));
+    if cx.enabled("job-ttl-misconfigured") {
+        findings.extend(jobs(snapshot));
+    }
     for object in &snapshot.dynamic {
         let reference = dynamic_ref(object);
         if let Some((_, release)) = REMOVED_APIS

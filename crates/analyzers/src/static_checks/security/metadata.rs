@@ -6,6 +6,7 @@ use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{Snapshot, dynamic_ref, meta::ObjectMeta, object_ref};
 
 use super::{describe, finding};
+use crate::Context;
 
 /// A pod-making object and its own metadata.
 struct PodMaker<'a> {
@@ -59,16 +60,23 @@ fn pod_makers(snapshot: &Snapshot) -> Vec<PodMaker<'_>> {
 }
 
 /// Every metadata and policy check.
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    // These policies would fire on nearly every object of most clusters; when they are off,
+    // they cost nothing.
+    let namespace = cx.enabled("object-in-default-namespace");
+    let owner = cx.enabled("object-missing-owner-label");
+    let email = cx.enabled("object-missing-email-annotation");
     let mut findings = Vec::new();
-    for maker in pod_makers(snapshot) {
-        findings.extend(default_namespace(&maker.object));
-        findings.extend(owner_label(&maker));
-        findings.extend(email_annotation(&maker));
+    if namespace || owner || email {
+        for maker in pod_makers(cx) {
+            findings.extend(default_namespace(&maker.object).filter(|_| namespace));
+            findings.extend(owner_label(&maker).filter(|_| owner));
+            findings.extend(email_annotation(&maker).filter(|_| email));
+        }
     }
-    for service in &snapshot.services {
+    for service in &cx.services {
         let object = object_ref(service);
-        findings.extend(default_namespace(&object));
+        findings.extend(default_namespace(&object).filter(|_| namespace));
         let kind = service.spec.as_ref().and_then(|s| s.type_.as_deref());
         if let Some(kind @ ("NodePort" | "LoadBalancer")) = kind {
             let message = format!(
@@ -88,8 +96,10 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
             ));
         }
     }
-    findings.extend(privileged_sccs(snapshot));
-    findings.extend(unsorted_keys(snapshot));
+    findings.extend(privileged_sccs(cx));
+    if cx.enabled("manifest-keys-unsorted") {
+        findings.extend(unsorted_keys(cx));
+    }
     findings
 }
 

@@ -8,9 +8,8 @@ mod pod;
 mod rbac;
 
 use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
-use kubewhy_source::Snapshot;
 
-use crate::{Analyzer, workload::workloads};
+use crate::{Analyzer, Context};
 
 /// See the module documentation.
 pub struct SecurityAnalyzer;
@@ -53,10 +52,9 @@ impl Analyzer for SecurityAnalyzer {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Snapshot) -> Vec<Finding> {
-        let workloads = workloads(snapshot);
+    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for workload in &workloads {
+        for workload in snapshot.workloads() {
             findings.extend(pod::check(snapshot, workload));
             findings.extend(container::check(workload));
         }
