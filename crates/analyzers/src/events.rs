@@ -33,6 +33,9 @@ impl Analyzer for EventAnalyzer {
             .flat_map(|f| std::iter::once(&f.object).chain(&f.related))
             .map(|o| (o.kind.as_str(), o.namespace.as_deref(), o.name.as_str()))
             .collect();
+        // An issue about a Deployment also covers the events of its other pods.
+        let explained_roots: HashSet<ObjectRef> =
+            found.iter().map(|f| snapshot.root_of(&f.object)).collect();
         let mut groups: BTreeMap<(ObjectRef, String), Vec<&Event>> = BTreeMap::new();
         for event in snapshot
             .events
@@ -50,7 +53,11 @@ impl Analyzer for EventAnalyzer {
                 _ => true,
             };
             // Events of deleted objects (an old pod) describe nothing that is still there.
-            if recent && !explained.contains(&key) && snapshot.contains(&object) {
+            if recent
+                && !explained.contains(&key)
+                && snapshot.contains(&object)
+                && !explained_roots.contains(&snapshot.root_of(&object))
+            {
                 let reason = event.reason.clone().unwrap_or_default();
                 groups.entry((object, reason)).or_default().push(event);
             }

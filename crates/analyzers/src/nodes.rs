@@ -11,7 +11,7 @@ use kubewhy_source::{
     object_ref,
 };
 
-use crate::{Analyzer, Context, evidence};
+use crate::{Analyzer, Context, controllers::human_duration, evidence};
 
 /// The Node analyzer.
 pub struct NodeAnalyzer;
@@ -51,6 +51,17 @@ const KNOWN_PROBLEMS: &[(&str, &str)] = &[
     ("AcceleratedHardwareReady", "False"),
 ];
 
+/// Taints that the cluster autoscaler and Karpenter put on a node they are about to remove.
+const REMOVAL_TAINTS: &[&str] = &[
+    "ToBeDeletedByClusterAutoscaler",
+    "karpenter.sh/disrupted",
+    "karpenter.sh/disruption",
+];
+
+/// How long a node may be NotReady before it is flagged: a booting node's kubelet takes a
+/// minute or two to report Ready.
+const NOT_READY_GRACE_SECONDS: i64 = 180;
+
 /// At most this many pods are named as related objects.
 const MAX_RELATED: usize = 20;
 
@@ -66,7 +77,7 @@ impl Analyzer for NodeAnalyzer {
             let object = object_ref(node);
             let conditions = node.status.as_ref().and_then(|s| s.conditions.as_ref());
             for cond in conditions.into_iter().flatten() {
-                findings.extend(judge(snapshot, &object, cond));
+                findings.extend(judge(snapshot, node, &object, cond));
             }
             let cordoned = node.spec.as_ref().and_then(|s| s.unschedulable) == Some(true);
             if cordoned && !pending.is_empty() {
@@ -102,14 +113,22 @@ pub(crate) fn is_ready(node: &Node) -> bool {
         .any(|c| c.type_ == "Ready" && c.status == "True")
 }
 
-fn judge(snapshot: &Snapshot, object: &ObjectRef, cond: &NodeCondition) -> Option<Finding> {
+fn judge(
+    snapshot: &Snapshot,
+    node: &Node,
+    object: &ObjectRef,
+    cond: &NodeCondition,
+) -> Option<Finding> {
     let kind = cond.type_.as_str();
     let status = cond.status.as_str();
     let why = explain(cond);
     let (check, message) = if kind == "Ready" && status != "True" {
-        let age = since(snapshot, cond)
-            .map(|s| format!(" for {s}"))
-            .unwrap_or_default();
+        // A booting node, and one the autoscaler is removing, are NotReady for a while.
+        let seconds = age(snapshot, cond)?;
+        if seconds < NOT_READY_GRACE_SECONDS || departing(node) {
+            return None;
+        }
+        let age = format!(" for {}", human_duration(seconds));
         let pods = pods_on(snapshot, &object.name);
         let bound = match pods.len() {
             0 => String::new(),
@@ -164,27 +183,23 @@ fn reason(cond: &NodeCondition) -> &str {
 }
 
 fn explain(cond: &NodeCondition) -> String {
-    let message = cond
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty());
-    match (cond.reason.as_deref(), message) {
-        (Some(r), Some(m)) => format!("{r}: {m}"),
-        (Some(r), None) => r.to_owned(),
-        (None, Some(m)) => m.to_owned(),
-        (None, None) => "no reason given".to_owned(),
-    }
+    crate::controllers::explain(cond.reason.as_deref(), cond.message.as_deref())
 }
 
-fn since(snapshot: &Snapshot, cond: &NodeCondition) -> Option<String> {
-    let seconds = (snapshot.observed_at()? - cond.last_transition_time.as_ref()?.0).get_seconds();
-    let (h, m) = (seconds / 3600, seconds % 3600 / 60);
-    Some(match (h, m) {
-        (0, 0) => format!("{seconds}s"),
-        (0, m) => format!("{m}m"),
-        (h, m) => format!("{h}h {m}m"),
-    })
+/// How long the condition has had its status, in seconds.
+fn age(snapshot: &Snapshot, cond: &NodeCondition) -> Option<i64> {
+    Some((snapshot.observed_at()? - cond.last_transition_time.as_ref()?.0).get_seconds())
+}
+
+/// Whether the node is on its way out: deleted, or tainted by the cluster autoscaler or
+/// Karpenter before they remove it. Such a node goes NotReady as it shuts down.
+fn departing(node: &Node) -> bool {
+    let taints = node.spec.as_ref().and_then(|s| s.taints.as_ref());
+    node.metadata.deletion_timestamp.is_some()
+        || taints
+            .into_iter()
+            .flatten()
+            .any(|t| REMOVAL_TAINTS.contains(&t.key.as_str()))
 }
 
 fn condition_evidence(
@@ -210,7 +225,8 @@ fn pods_on(snapshot: &Snapshot, node: &str) -> Vec<ObjectRef> {
         .collect()
 }
 
-/// Pods the scheduler could not place.
+/// Pods the scheduler could not place in part because nodes were cordoned: its message then
+/// counts "node(s) were unschedulable". Pods that no cordon keeps out are not the cordon's fault.
 fn unschedulable_pods(snapshot: &Snapshot) -> Vec<ObjectRef> {
     snapshot
         .pods
@@ -231,6 +247,9 @@ fn unschedulable(pod: &Pod) -> bool {
                 c.type_ == "PodScheduled"
                     && c.status == "False"
                     && c.reason.as_deref() == Some("Unschedulable")
+                    && c.message
+                        .as_deref()
+                        .is_some_and(|m| m.contains("were unschedulable"))
             })
 }
 

@@ -42,6 +42,9 @@ const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-le
 /// data sources).
 const API_READ_LABELS: &[&str] = &["grafana_dashboard", "grafana_datasource"];
 
+/// Where a pod spec names its image pull Secrets.
+const PULL_SECRETS: &str = "imagePullSecrets";
+
 /// At most this many places are quoted per missing object.
 const MAX_PLACES: usize = 3;
 
@@ -148,7 +151,7 @@ fn references(spec: &PodSpec) -> Vec<Reference> {
         container_references(container, &mut add);
     }
     for secret in spec.image_pull_secrets.iter().flatten() {
-        add("Secret", &secret.name, "imagePullSecrets".to_owned(), None);
+        add("Secret", &secret.name, PULL_SECRETS.to_owned(), None);
     }
     #[allow(deprecated)] // `serviceAccount` is the old spelling, still honoured by the API server.
     let account = spec
@@ -232,24 +235,10 @@ fn missing(snapshot: &Snapshot, object: &ObjectRef, spec: &PodSpec) -> Vec<Findi
         return Vec::new();
     }
     let events = pod_events(snapshot, object);
-    let severity = crate::check("pod-reference-missing").map_or(Severity::Error, |c| c.severity);
     found
         .into_iter()
-        .map(|((kind, name), mut places)| {
-            places.dedup();
-            let more = places.len().saturating_sub(MAX_PLACES);
-            places.truncate(MAX_PLACES);
-            if more > 0 {
-                places.push(format!("{more} more"));
-            }
-            let where_ = places.join(", ");
-            let message = format!(
-                "{} {} refers to {kind} {name}, which does not exist in namespace {namespace} ({where_})",
-                object.kind, object.name
-            );
-            let reason = format!("{kind}NotFound");
-            let mut finding =
-                Finding::new(CheckId("pod-reference-missing"), severity, object.clone(), reason, message);
+        .map(|((kind, name), places)| {
+            let mut finding = missing_finding(object, kind, &name, places);
             finding.related.push(ObjectRef {
                 // Every kind a pod spec names is in the core group.
                 api_version: "v1".into(),
@@ -262,6 +251,46 @@ fn missing(snapshot: &Snapshot, object: &ObjectRef, spec: &PodSpec) -> Vec<Findi
             finding
         })
         .collect()
+}
+
+/// The finding for one missing object. A Secret named only in `imagePullSecrets` does not stop
+/// the pod: the kubelet pulls without it, which fails only for a private registry.
+fn missing_finding(
+    object: &ObjectRef,
+    kind: &'static str,
+    name: &str,
+    mut places: Vec<String>,
+) -> Finding {
+    let namespace = object.namespace.as_deref().unwrap_or("");
+    places.dedup();
+    let pull_only = kind == "Secret" && places.iter().all(|p| p == PULL_SECRETS);
+    let more = places.len().saturating_sub(MAX_PLACES);
+    places.truncate(MAX_PLACES);
+    if more > 0 {
+        places.push(format!("{more} more"));
+    }
+    let where_ = places.join(", ");
+    let mut message = format!(
+        "{} {} refers to {kind} {name}, which does not exist in namespace {namespace} ({where_})",
+        object.kind, object.name
+    );
+    let (reason, severity) = if pull_only {
+        message.push_str(
+            "; the kubelet pulls images without it, which fails if the registry needs credentials",
+        );
+        ("ImagePullSecretNotFound".to_owned(), Severity::Warning)
+    } else {
+        let severity =
+            crate::check("pod-reference-missing").map_or(Severity::Error, |c| c.severity);
+        (format!("{kind}NotFound"), severity)
+    };
+    Finding::new(
+        CheckId("pod-reference-missing"),
+        severity,
+        object.clone(),
+        reason,
+        message,
+    )
 }
 
 /// Warning events of the object, else of the first of its pods that has any (a Deployment's

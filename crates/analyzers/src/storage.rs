@@ -4,11 +4,19 @@
 use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
 use kubewhy_source::{
     Snapshot,
-    k8s::{core::v1::PersistentVolumeClaim, storage::v1::StorageClass},
+    k8s::{
+        core::v1::{PersistentVolume, PersistentVolumeClaim},
+        storage::v1::StorageClass,
+    },
     object_ref,
 };
 
-use crate::{Analyzer, Context, evidence};
+use crate::{
+    Analyzer, Context,
+    controllers::{age_seconds, human_duration},
+    evidence,
+    network::is_default_class,
+};
 
 /// The storage analyzer.
 pub struct StorageAnalyzer;
@@ -21,10 +29,14 @@ const CHECKS: &[&str] = &[
     "storage-class-multiple-defaults",
 ];
 
-const DEFAULT_CLASS_ANNOTATIONS: [&str; 2] = [
+const DEFAULT_CLASS_ANNOTATIONS: &[&str] = &[
     "storageclass.kubernetes.io/is-default-class",
     "storageclass.beta.kubernetes.io/is-default-class",
 ];
+
+/// How long a claim may stay Pending, or a volume Released under an automatic reclaim policy,
+/// before it counts as stuck: binding and deletion normally take seconds.
+const STUCK_SECONDS: i64 = 600;
 
 impl Analyzer for StorageAnalyzer {
     fn checks(&self) -> &'static [&'static str] {
@@ -58,7 +70,6 @@ fn finding(
 
 fn claim(snapshot: &Snapshot, claim: &PersistentVolumeClaim) -> Option<Finding> {
     let object = object_ref(claim);
-    let name = &object.name;
     let phase = claim.status.as_ref().and_then(|s| s.phase.as_deref())?;
     if phase == "Lost" {
         return Some(lost(snapshot, claim, &object));
@@ -70,32 +81,44 @@ fn claim(snapshot: &Snapshot, claim: &PersistentVolumeClaim) -> Option<Finding> 
         .spec
         .as_ref()
         .and_then(|s| s.storage_class_name.as_deref());
-    let class = class.filter(|c| !c.is_empty());
+    class_not_found(snapshot, &object, class)
+        .or_else(|| provisioning_failed(snapshot, &object))
+        .or_else(|| unbound(snapshot, claim, &object, class))
+}
+
+fn class_not_found(
+    snapshot: &Snapshot,
+    object: &ObjectRef,
+    class: Option<&str>,
+) -> Option<Finding> {
+    let class = class.filter(|c| !c.is_empty())?;
     // Without any StorageClass in the snapshot the kind was not collected.
-    if let Some(class) = class
-        && !snapshot.storage_classes.is_empty()
-        && snapshot.storage_classes.get(None, class).is_none()
-    {
-        let message = format!(
-            "PersistentVolumeClaim {name} is Pending because its StorageClass {class} does not exist"
-        );
-        let mut found = finding(
-            snapshot,
-            "pvc-pending",
-            &object,
-            "StorageClassNotFound",
-            message,
-        );
-        found.related.push(ObjectRef {
-            api_version: "storage.k8s.io/v1".into(),
-            kind: "StorageClass".into(),
-            namespace: None,
-            name: class.to_owned(),
-            uid: None,
-        });
-        return Some(found);
+    if snapshot.storage_classes.is_empty() || snapshot.storage_classes.get(None, class).is_some() {
+        return None;
     }
-    let failed = snapshot.events_for(&object).find(|e| {
+    let message = format!(
+        "PersistentVolumeClaim {} is Pending because its StorageClass {class} does not exist",
+        object.name
+    );
+    let mut found = finding(
+        snapshot,
+        "pvc-pending",
+        object,
+        "StorageClassNotFound",
+        message,
+    );
+    found.related.push(ObjectRef {
+        api_version: "storage.k8s.io/v1".into(),
+        kind: "StorageClass".into(),
+        namespace: None,
+        name: class.to_owned(),
+        uid: None,
+    });
+    Some(found)
+}
+
+fn provisioning_failed(snapshot: &Snapshot, object: &ObjectRef) -> Option<Finding> {
+    let failed = snapshot.events_for(object).find(|e| {
         e.type_.as_deref() == Some("Warning") && e.reason.as_deref() == Some("ProvisioningFailed")
     })?;
     let why = failed
@@ -103,14 +126,64 @@ fn claim(snapshot: &Snapshot, claim: &PersistentVolumeClaim) -> Option<Finding> 
         .as_deref()
         .unwrap_or("no message given")
         .trim();
-    let message = format!("PersistentVolumeClaim {name} is Pending: provisioning failed: {why}");
+    let message = format!(
+        "PersistentVolumeClaim {} is Pending: provisioning failed: {why}",
+        object.name
+    );
     Some(finding(
         snapshot,
         "pvc-pending",
-        &object,
+        object,
         "ProvisioningFailed",
         message,
     ))
+}
+
+/// A claim that nothing will ever bind, which the binder reports only with a Normal
+/// `FailedBinding` event: no class and no default class, or static binding (an empty class)
+/// with no PersistentVolume that fits. Claims pre-bound with `volumeName` wait for that volume.
+fn unbound(
+    snapshot: &Snapshot,
+    claim: &PersistentVolumeClaim,
+    object: &ObjectRef,
+    class: Option<&str>,
+) -> Option<Finding> {
+    if claim.spec.as_ref().is_some_and(|s| s.volume_name.is_some()) {
+        return None;
+    }
+    let age = age_seconds(snapshot, claim.metadata.creation_timestamp.as_ref())?;
+    if age <= STUCK_SECONDS {
+        return None;
+    }
+    let (name, pending) = (&object.name, human_duration(age));
+    let (reason, message) = match class {
+        None => {
+            let classes = &snapshot.storage_classes;
+            // No StorageClass at all may mean the kind was not collected; the binder's
+            // FailedBinding event then tells that no class is set.
+            let binder_says = snapshot.events_for(object).any(|e| {
+                e.reason.as_deref() == Some("FailedBinding")
+                    && e.message
+                        .as_deref()
+                        .is_some_and(|m| m.contains("no storage class"))
+            });
+            if classes.iter().any(is_default) || (classes.is_empty() && !binder_says) {
+                return None;
+            }
+            let message = format!(
+                "PersistentVolumeClaim {name} has been Pending for {pending}: it sets no storageClassName and no StorageClass is marked as the default, so nothing provisions a volume for it"
+            );
+            ("NoDefaultStorageClass", message)
+        }
+        Some("") => {
+            let message = format!(
+                "PersistentVolumeClaim {name} has been Pending for {pending}: its storageClassName is \"\" (static binding) and no PersistentVolume without a class matches its size, access modes and selector"
+            );
+            ("NoMatchingVolume", message)
+        }
+        Some(_) => return None,
+    };
+    Some(finding(snapshot, "pvc-pending", object, reason, message))
 }
 
 fn lost(snapshot: &Snapshot, claim: &PersistentVolumeClaim, object: &ObjectRef) -> Finding {
@@ -118,11 +191,17 @@ fn lost(snapshot: &Snapshot, claim: &PersistentVolumeClaim, object: &ObjectRef) 
         .spec
         .as_ref()
         .and_then(|s| s.volume_name.as_deref())
-        .unwrap_or("");
-    let message = format!(
-        "PersistentVolumeClaim {} is Lost: its PersistentVolume {volume} no longer exists",
-        object.name
-    );
+        .filter(|v| !v.is_empty());
+    let message = match volume {
+        Some(volume) => format!(
+            "PersistentVolumeClaim {} is Lost: its PersistentVolume {volume} no longer exists",
+            object.name
+        ),
+        None => format!(
+            "PersistentVolumeClaim {} is Lost: the PersistentVolume it was bound to no longer exists",
+            object.name
+        ),
+    };
     finding(snapshot, "pvc-lost", object, "Lost", message)
 }
 
@@ -146,13 +225,10 @@ fn volumes(snapshot: &Snapshot) -> Vec<Finding> {
             .and_then(|s| s.persistent_volume_reclaim_policy.as_deref())
             .unwrap_or("Retain");
         let found = match phase {
-            "Released" => {
-                let message = format!(
-                    "PersistentVolume {} is Released: its claim {claim_name} was deleted and reclaim policy {policy} keeps the volume and its data unbound",
-                    object.name
-                );
-                finding(snapshot, "pv-released", &object, "Released", message)
-            }
+            "Released" => match released(snapshot, volume, &object, &claim_name, policy) {
+                Some(found) => found,
+                None => continue,
+            },
             "Failed" => {
                 let why = status
                     .and_then(|s| s.message.as_deref())
@@ -171,11 +247,52 @@ fn volumes(snapshot: &Snapshot) -> Vec<Finding> {
     findings
 }
 
+/// A Released volume. `Retain` keeps it on purpose; under `Delete` (or the old `Recycle`) the
+/// controller reclaims it within seconds, so one still Released after [`STUCK_SECONDS`] means
+/// the reclaim is failing. The phase's age is known only from `lastPhaseTransitionTime`.
+fn released(
+    snapshot: &Snapshot,
+    volume: &PersistentVolume,
+    object: &ObjectRef,
+    claim_name: &str,
+    policy: &str,
+) -> Option<Finding> {
+    let name = &object.name;
+    if policy == "Retain" {
+        let message = format!(
+            "PersistentVolume {name} is Released: its claim {claim_name} was deleted and reclaim policy {policy} keeps the volume and its data unbound"
+        );
+        return Some(finding(
+            snapshot,
+            "pv-released",
+            object,
+            "Released",
+            message,
+        ));
+    }
+    let since = volume
+        .status
+        .as_ref()
+        .and_then(|s| s.last_phase_transition_time.as_ref());
+    let age = age_seconds(snapshot, since)?;
+    if age <= STUCK_SECONDS {
+        return None;
+    }
+    let message = format!(
+        "PersistentVolume {name} has been Released for {}: its claim {claim_name} was deleted and reclaim policy {policy} should have removed it, so deletion is failing",
+        human_duration(age)
+    );
+    Some(finding(
+        snapshot,
+        "pv-released",
+        object,
+        "ReclaimFailing",
+        message,
+    ))
+}
+
 fn is_default(class: &StorageClass) -> bool {
-    let annotations = class.metadata.annotations.as_ref();
-    DEFAULT_CLASS_ANNOTATIONS
-        .iter()
-        .any(|key| annotations.and_then(|a| a.get(*key)).map(String::as_str) == Some("true"))
+    is_default_class(&class.metadata, DEFAULT_CLASS_ANNOTATIONS)
 }
 
 fn default_classes(snapshot: &Snapshot) -> Vec<Finding> {

@@ -55,9 +55,18 @@ fn key(object: &ObjectRef) -> Key {
 fn fold_symptoms(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grouped> {
     let is_symptom =
         |g: &Grouped| kubewhy_analyzers::check(g.issue.check.as_str()).is_some_and(|c| c.symptom);
+    // Only live problems explain live symptoms: a missing probe does not explain an outage.
+    let can_cause = |g: &Grouped| {
+        kubewhy_analyzers::check(g.issue.check.as_str())
+            .is_some_and(|c| c.applies == kubewhy_analyzers::Applies::Live && !c.symptom)
+    };
     let (symptoms, mut out): (Vec<Grouped>, Vec<Grouped>) =
         grouped.into_iter().partition(is_symptom);
-    let cause_roots: HashSet<Key> = out.iter().map(|g| key(&g.issue.root)).collect();
+    let cause_roots: HashSet<Key> = out
+        .iter()
+        .filter(|g| can_cause(g))
+        .map(|g| key(&g.issue.root))
+        .collect();
     for symptom in symptoms {
         let related_roots = symptom.issue.related.iter().map(|r| snapshot.root_of(r));
         let cause = std::iter::once(symptom.issue.root.clone())
@@ -68,7 +77,12 @@ fn fold_symptoms(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grouped> {
             out.push(symptom);
             continue;
         };
-        for target in out.iter_mut().filter(|g| key(&g.issue.root) == cause) {
+        for target in out
+            .iter_mut()
+            .filter(|g| can_cause(g) && key(&g.issue.root) == cause)
+        {
+            // The cause is at least as bad as what it causes.
+            target.issue.severity = target.issue.severity.max(symptom.issue.severity);
             let object = &symptom.issue.root;
             if target.issue.root != *object && !target.issue.related.contains(object) {
                 target.issue.related.push(object.clone());
@@ -80,6 +94,7 @@ fn fold_symptoms(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grouped> {
 }
 
 fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Grouped {
+    // Groups are created with their first finding, so none is empty.
     let first = &findings[0];
     let info = kubewhy_analyzers::check(first.check.as_str());
     let mut objects: Vec<ObjectRef> = findings.iter().map(|f| f.object.clone()).collect();
@@ -90,14 +105,19 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
         .collect();
     related.sort();
     related.dedup();
-    let message = match objects.len() {
-        1 => first.message.clone(),
-        n => format!(
-            "{} (and {} more {}s like it)",
+    // One object can fail the same way for several reasons (two missing ConfigMaps): each is
+    // counted, so none hides behind the first.
+    let more = findings.len() - 1;
+    let message = if more == 0 {
+        first.message.clone()
+    } else if objects.len() == findings.len() {
+        format!(
+            "{} (and {more} more {} like it)",
             first.message,
-            n - 1,
-            first.object.kind
-        ),
+            noun(&first.object.kind, more)
+        )
+    } else {
+        format!("{} (and {more} more like it)", first.message)
     };
     // One log per container name: the pods of one owner crash the same way.
     let mut logs: Vec<LogTarget> = Vec::new();
@@ -163,5 +183,18 @@ fn push_unique<T: Clone>(into: &mut Vec<T>, from: &[T], max: usize, same: impl F
         if !into.iter().any(|seen| same(seen, item)) {
             into.push(item.clone());
         }
+    }
+}
+
+/// `Pod`/`Pods`, `Ingress`/`Ingresses`, `NetworkPolicy`/`NetworkPolicies`.
+fn noun(kind: &str, count: usize) -> String {
+    if count == 1 {
+        kind.to_owned()
+    } else if kind.ends_with('s') {
+        format!("{kind}es")
+    } else if let Some(stem) = kind.strip_suffix('y') {
+        format!("{stem}ies")
+    } else {
+        format!("{kind}s")
     }
 }

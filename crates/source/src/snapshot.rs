@@ -192,11 +192,36 @@ impl Snapshot {
     /// not say when it was taken, so that ages are computed the same way on every run.
     fn latest_timestamp(&self) -> Option<Timestamp> {
         let event_times = self.events.iter().filter_map(event_last_seen);
-        let pod_times = self
-            .pods
-            .iter()
-            .filter_map(|pod| pod.metadata.creation_timestamp.as_ref().map(|t| t.0));
-        event_times.chain(pod_times).max()
+        let pod_times = self.pods.iter().flat_map(|pod| {
+            let created = pod.metadata.creation_timestamp.as_ref().map(|t| t.0);
+            let status = pod.status.as_ref();
+            let conditions = status
+                .into_iter()
+                .flat_map(|s| s.conditions.iter().flatten())
+                .filter_map(|c| c.last_transition_time.as_ref().map(|t| t.0));
+            let containers = status
+                .into_iter()
+                .flat_map(|s| s.container_statuses.iter().flatten())
+                .flat_map(|c| [c.state.as_ref(), c.last_state.as_ref()])
+                .flatten()
+                .filter_map(|state| {
+                    let running = state.running.as_ref().and_then(|r| r.started_at.as_ref());
+                    let ended = state
+                        .terminated
+                        .as_ref()
+                        .and_then(|t| t.finished_at.as_ref());
+                    running.or(ended).map(|t| t.0)
+                });
+            created.into_iter().chain(conditions).chain(containers)
+        });
+        // Nodes report a heartbeat every few seconds: the best clock a dump has.
+        let node_times = self.nodes.iter().flat_map(|node| {
+            node.status
+                .iter()
+                .flat_map(|s| s.conditions.iter().flatten())
+                .filter_map(|c| c.last_heartbeat_time.as_ref().map(|t| t.0))
+        });
+        event_times.chain(pod_times).chain(node_times).max()
     }
 
     /// When the snapshot was taken; for files, the newest timestamp they contain.

@@ -66,12 +66,16 @@ fn repository(image: &str) -> String {
     repo.to_ascii_lowercase()
 }
 
+/// The last path segments of vLLM's images (`vllm/vllm-openai`, `rocm/vllm`): exact names, as
+/// neighbouring projects (`vllm-router`, `vllm-benchmark`) are no model servers.
+const VLLM_IMAGES: [&str; 4] = ["vllm", "vllm-openai", "vllm-openai-rocm", "vllm-tpu"];
+
 fn from_image(image: &str) -> Option<Framework> {
     let repo = repository(image);
     let segments: Vec<&str> = repo.split('/').collect();
     let last = segments.last().copied().unwrap_or_default();
     let owner = segments.len().checked_sub(2).map_or("", |i| segments[i]);
-    if last.contains("vllm") {
+    if VLLM_IMAGES.contains(&last) {
         Some(Framework::Vllm)
     } else if last == "text-generation-inference" {
         Some(Framework::Tgi)
@@ -92,47 +96,84 @@ fn from_image(image: &str) -> Option<Framework> {
     }
 }
 
+/// One word of the command and args.
+struct Word<'a> {
+    /// The word reduced to the part after its last `/` (`/usr/local/bin/vllm` is `vllm`).
+    text: &'a str,
+    /// Whether it is where a program name goes: the first word, or the first after `&&`, `;`,
+    /// `exec`, a shell's `-c` and the like. `pip install vllm` and `--download-dir /cache/vllm`
+    /// name vLLM without running it.
+    command: bool,
+}
+
+/// Words after which the next word is a program again.
+const COMMAND_SEPARATORS: [&str; 10] = [
+    "&&", "||", ";", "|", "exec", "then", "do", "else", "nohup", "env",
+];
+
+const SHELLS: [&str; 5] = ["sh", "bash", "ash", "dash", "zsh"];
+
 /// The words of the command and args, split on whitespace so that `sh -c "vllm serve ..."`
-/// counts, each reduced to the part after its last `/`.
-fn words(container: &Container) -> Vec<&str> {
+/// counts, with whether each is in the place of a program name.
+fn words(container: &Container) -> Vec<Word<'_>> {
     let parts = container
         .command
         .iter()
         .flatten()
         .chain(container.args.iter().flatten());
-    parts
-        .flat_map(|part| part.split_whitespace())
-        .map(|word| word.rsplit('/').next().unwrap_or(word))
-        .collect()
+    let mut out = Vec::new();
+    let mut next_is_command = true;
+    let mut shell = false;
+    for raw in parts.flat_map(|part| part.split_whitespace()) {
+        let text = raw.rsplit('/').next().unwrap_or(raw);
+        let command = next_is_command;
+        if command {
+            shell = SHELLS.contains(&text);
+        }
+        // `FOO=bar vllm serve`: an assignment keeps the program name to come.
+        let assignment = command && raw.contains('=') && !raw.starts_with('-');
+        let shell_c = shell && raw.starts_with('-') && !raw.starts_with("--") && raw.contains('c');
+        next_is_command =
+            assignment || shell_c || COMMAND_SEPARATORS.contains(&raw) || raw.ends_with([';', '&']);
+        out.push(Word { text, command });
+    }
+    out
 }
 
 fn from_command(container: &Container) -> Option<Framework> {
     let words = words(container);
-    let module = |prefix: &str| {
+    let module = |name: &str| {
+        words.windows(2).any(|w| {
+            w[0].text == "-m"
+                && (w[1].text == name
+                    || w[1]
+                        .text
+                        .strip_prefix(name)
+                        .is_some_and(|rest| rest.starts_with('.')))
+        })
+    };
+    let runs = |program: &str| words.iter().any(|w| w.command && w.text == program);
+    let runs_with = |program: &str, sub: &[&str]| {
         words
             .windows(2)
-            .any(|w| w[0] == "-m" && w[1].starts_with(prefix))
+            .any(|w| w[0].command && w[0].text == program && sub.contains(&w[1].text))
     };
-    let has = |word: &str| words.contains(&word);
-    let ray_serve = words
-        .windows(2)
-        .any(|w| w[0] == "serve" && matches!(w[1], "run" | "deploy" | "start"));
-    if has("vllm") || module("vllm") {
+    if runs("vllm") || module("vllm") {
         Some(Framework::Vllm)
-    } else if has("text-generation-launcher") {
+    } else if runs("text-generation-launcher") {
         Some(Framework::Tgi)
-    } else if has("tritonserver") {
+    } else if runs("tritonserver") {
         Some(Framework::Triton)
-    } else if words.windows(2).any(|w| w == ["ollama", "serve"]) {
+    } else if runs_with("ollama", &["serve"]) {
         Some(Framework::Ollama)
-    } else if ray_serve {
+    } else if runs_with("serve", &["run", "deploy", "start"]) {
         Some(Framework::RayServe)
-    } else if has("torchrun")
+    } else if runs("torchrun")
         || module("torch.distributed.run")
         || module("torch.distributed.launch")
     {
         Some(Framework::PyTorch)
-    } else if has("deepspeed") {
+    } else if runs("deepspeed") {
         Some(Framework::DeepSpeed)
     } else {
         None
@@ -178,6 +219,8 @@ mod tests {
             ),
             ("ghcr.io/acme/pytorch-utils:1", None),
             ("ghcr.io/berriai/litellm:main-v1.52.0", None),
+            ("rocm/vllm:latest", Some(Framework::Vllm)),
+            ("ghcr.io/acme/vllm-router:0.1", None),
         ];
         for (image, want) in cases {
             assert_eq!(recognize(&container(image, &[], &[])), want, "{image}");
@@ -205,6 +248,36 @@ mod tests {
             Some(Framework::RayServe)
         );
         assert_eq!(recognized(&["python", "serve.py"], &[]), None);
+        assert_eq!(
+            recognized(&["python", "app.py"], &["--download-dir", "/cache/vllm"]),
+            None
+        );
+        assert_eq!(
+            recognized(&["sh", "-c"], &["pip install vllm && python app.py"]),
+            None
+        );
+        assert_eq!(recognized(&["python", "-m", "vllm_router.app"], &[]), None);
+        assert_eq!(
+            recognized(
+                &["/bin/bash", "-lc"],
+                &["pip install -U x; exec vllm serve m"]
+            ),
+            Some(Framework::Vllm)
+        );
+        assert_eq!(
+            recognized(
+                &["sh", "-c"],
+                &["HF_HOME=/cache /usr/local/bin/vllm serve m"]
+            ),
+            Some(Framework::Vllm)
+        );
+        assert_eq!(
+            recognized(
+                &["python3", "-m", "vllm.entrypoints.openai.api_server"],
+                &[]
+            ),
+            Some(Framework::Vllm)
+        );
         let ray = container("rayproject/ray:2.9.0", &["serve", "run", "app:d"], &[]);
         assert_eq!(recognize(&ray), Some(Framework::RayServe));
     }

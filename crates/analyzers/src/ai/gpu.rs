@@ -14,9 +14,7 @@ pub(super) fn is_extended(name: &str) -> bool {
     let Some((domain, _)) = name.split_once('/') else {
         return false;
     };
-    !name.starts_with("hugepages-")
-        && domain != "kubernetes.io"
-        && !domain.ends_with(".kubernetes.io")
+    domain != "kubernetes.io" && !domain.ends_with(".kubernetes.io")
 }
 
 /// An extended resource that is an accelerator: its name mentions a GPU or TPU, or it comes
@@ -110,12 +108,7 @@ pub(super) fn limit_mismatch(workload: &Workload<'_>) -> Vec<Finding> {
                 ),
                 Some(_) => continue,
             };
-            let found = finding(
-                "gpu-limit-mismatch",
-                workload.object.clone(),
-                reason,
-                message,
-            );
+            let found = finding("gpu-limit-mismatch", &workload.object, reason, message);
             findings.push(found.in_container(&container.name));
         }
     }

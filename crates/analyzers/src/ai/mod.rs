@@ -1,6 +1,7 @@
 //! AI workloads: GPU requests and placement, shared memory, model servers' probes and exposure,
 //! model volumes. Images and commands are recognized by the explicit rules in `frameworks`.
 
+mod affinity;
 mod frameworks;
 mod gpu;
 mod model_server;
@@ -50,13 +51,13 @@ impl Analyzer for AiAnalyzer {
     }
 }
 
-/// A finding with the severity of its catalog entry.
-fn finding(check: &'static str, object: ObjectRef, reason: &str, message: String) -> Finding {
+/// A finding of `check` on `object`, with the severity of the check's catalog entry.
+fn finding(check: &'static str, object: &ObjectRef, reason: &str, message: String) -> Finding {
     let severity = crate::check(check).map_or(Severity::Warning, |c| c.severity);
-    Finding::new(CheckId(check), severity, object, reason, message)
+    Finding::new(CheckId(check), severity, object.clone(), reason, message)
 }
 
-/// `Deployment web`: how messages name an object (the report shows its namespace).
+/// `Deployment web`, as messages name objects (the report shows the namespace).
 fn describe(object: &ObjectRef) -> String {
     format!("{} {}", object.kind, object.name)
 }

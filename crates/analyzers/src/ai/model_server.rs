@@ -52,7 +52,7 @@ pub(super) fn no_readiness(workload: &Workload<'_>) -> Vec<Finding> {
             );
             let found = finding(
                 "model-server-no-readiness-probe",
-                workload.object.clone(),
+                &workload.object,
                 "NoReadinessProbe",
                 message,
             );
@@ -77,7 +77,10 @@ fn budget(probe: &Probe) -> (i32, String) {
 /// `MIN_LOAD_SECONDS`.
 pub(super) fn probe_too_short(workload: &Workload<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (c, framework) in servers(workload) {
+    // `ollama serve` listens at once and loads a model on the first request that names it, so
+    // no probe waits for a load.
+    let loads_at_start = servers(workload).filter(|(_, f)| *f != Framework::Ollama);
+    for (c, framework) in loads_at_start {
         let (probe, reason, kind) = match (&c.startup_probe, &c.liveness_probe) {
             (Some(startup), _) => (startup, "StartupProbeTooShort", "startup"),
             (None, Some(liveness)) => (liveness, "LivenessProbeTooShort", "liveness"),
@@ -95,7 +98,7 @@ pub(super) fn probe_too_short(workload: &Workload<'_>) -> Vec<Finding> {
         );
         let found = finding(
             "model-server-probe-too-short",
-            workload.object.clone(),
+            &workload.object,
             reason,
             message,
         );
@@ -134,12 +137,7 @@ fn exposed_finding(object: &ObjectRef, what: &str) -> Finding {
         "No NetworkPolicy in namespace {namespace} selects the pods of {} ({what}), so every pod in the cluster can reach its inference endpoint",
         describe(object)
     );
-    finding(
-        "model-server-exposed",
-        object.clone(),
-        "NoNetworkPolicy",
-        message,
-    )
+    finding("model-server-exposed", object, "NoNetworkPolicy", message)
 }
 
 /// `model-server-exposed` for workloads running a model server.
@@ -205,12 +203,7 @@ pub(super) fn pull_always(workload: &Workload<'_>) -> Vec<Finding> {
             describe(&workload.object),
             framework.name()
         );
-        let found = finding(
-            "model-image-pull-always",
-            workload.object.clone(),
-            reason,
-            message,
-        );
+        let found = finding("model-image-pull-always", &workload.object, reason, message);
         findings.push(found.in_container(&c.name));
     }
     findings

@@ -1,20 +1,26 @@
 //! Where GPU pods can go: Pending GPU pods with the reason each GPU node turns them down, and
 //! GPU nodes without a taint that ordinary pods occupy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use kubewhy_model::{ConditionEvidence, Finding, Severity};
 use kubewhy_source::{
     Snapshot,
-    k8s::core::v1::{Node, NodeSelectorRequirement, Pod, PodSpec, Taint, Toleration},
+    k8s::core::v1::{Node, Pod, PodSpec, Taint},
     object_ref,
 };
 
-use super::{finding, gpu};
+use super::{
+    affinity::{selector_mismatch, tolerates},
+    finding, gpu,
+};
 use crate::evidence;
 
 /// At most this many squatting pods are named.
 const MAX_NAMED_PODS: usize = 5;
+
+/// At most this many GPU nodes are named for a Pending pod: a large cluster has hundreds.
+const MAX_NAMED_NODES: usize = 10;
 
 /// Whether a pod holds node resources: scheduled and not finished.
 fn holds_resources(pod: &Pod) -> bool {
@@ -22,10 +28,34 @@ fn holds_resources(pod: &Pod) -> bool {
     !matches!(phase, Some("Succeeded" | "Failed"))
 }
 
-fn pods_on<'a>(snapshot: &'a Snapshot, node: &'a str) -> impl Iterator<Item = &'a Pod> + 'a {
-    snapshot.pods.iter().filter(move |p| {
-        p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) && holds_resources(p)
-    })
+/// Running pods by node name, built once per run: looking them up per node would scan every pod
+/// for every node (and, for Pending pods, for every Pending pod too).
+fn pods_by_node(snapshot: &Snapshot) -> HashMap<&str, Vec<&Pod>> {
+    let mut by_node: HashMap<&str, Vec<&Pod>> = HashMap::new();
+    for pod in snapshot.pods.iter().filter(|p| holds_resources(p)) {
+        if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
+            by_node.entry(node).or_default().push(pod);
+        }
+    }
+    by_node
+}
+
+/// What the pods on each node hold of each accelerator.
+fn accelerators_in_use<'a>(
+    by_node: &HashMap<&'a str, Vec<&Pod>>,
+) -> HashMap<&'a str, BTreeMap<String, i64>> {
+    by_node
+        .iter()
+        .map(|(node, pods)| {
+            let mut used: BTreeMap<String, i64> = BTreeMap::new();
+            for spec in pods.iter().filter_map(|p| p.spec.as_ref()) {
+                for (resource, n) in gpu::pod_accelerators(spec) {
+                    *used.entry(resource).or_default() += n;
+                }
+            }
+            (*node, used)
+        })
+        .collect()
 }
 
 fn allocatable(node: &Node, resource: &str) -> i64 {
@@ -48,81 +78,9 @@ fn blocking_taints(node: &Node) -> impl Iterator<Item = &Taint> {
         .filter(|t| matches!(t.effect.as_str(), "NoSchedule" | "NoExecute"))
 }
 
-fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
-    let effect = toleration.effect.as_deref().unwrap_or_default();
-    if !effect.is_empty() && effect != taint.effect {
-        return false;
-    }
-    let key = toleration.key.as_deref().unwrap_or_default();
-    if toleration.operator.as_deref() == Some("Exists") {
-        return key.is_empty() || key == taint.key;
-    }
-    key == taint.key
-        && toleration.value.as_deref().unwrap_or_default()
-            == taint.value.as_deref().unwrap_or_default()
-}
-
-fn requirement_holds(req: &NodeSelectorRequirement, value: Option<&str>) -> bool {
-    let values = req.values.as_deref().unwrap_or_default();
-    let number = |v: &str| v.parse::<i64>().ok();
-    match req.operator.as_str() {
-        "In" => value.is_some_and(|v| values.iter().any(|w| w == v)),
-        "NotIn" => value.is_none_or(|v| !values.iter().any(|w| w == v)),
-        "Exists" => value.is_some(),
-        "DoesNotExist" => value.is_none(),
-        "Gt" | "Lt" => {
-            let (Some(have), Some(bound)) = (
-                value.and_then(number),
-                values.first().and_then(|v| number(v)),
-            ) else {
-                return false;
-            };
-            if req.operator == "Gt" {
-                have > bound
-            } else {
-                have < bound
-            }
-        }
-        _ => false,
-    }
-}
-
-/// Why the node's labels turn the pod down: its nodeSelector or required node affinity.
-fn selector_mismatch(spec: &PodSpec, node: &Node) -> Option<String> {
-    let empty = BTreeMap::new();
-    let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
-    let selector = spec.node_selector.iter().flatten();
-    if let Some((k, v)) = selector
-        .into_iter()
-        .find(|(k, v)| labels.get(*k) != Some(*v))
-    {
-        return Some(format!("nodeSelector {k}={v} not matched"));
-    }
-    let required = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|a| {
-            a.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        })?;
-    let term_matches = |term: &kubewhy_source::k8s::core::v1::NodeSelectorTerm| {
-        let exprs = term.match_expressions.iter().flatten();
-        let fields = term.match_fields.iter().flatten();
-        exprs
-            .into_iter()
-            .all(|r| requirement_holds(r, labels.get(&r.key).map(String::as_str)))
-            && fields
-                .into_iter()
-                .all(|r| requirement_holds(r, (r.key == "metadata.name").then(|| node_name(node))))
-    };
-    (!required.node_selector_terms.iter().any(term_matches))
-        .then(|| "required node affinity not matched".to_owned())
-}
-
 /// Every reason `node` turns down a pod that needs `wanted` of `resource`.
 fn rejections(
-    snapshot: &Snapshot,
+    in_use: &HashMap<&str, BTreeMap<String, i64>>,
     spec: &PodSpec,
     node: &Node,
     resource: &str,
@@ -150,10 +108,11 @@ fn rejections(
         out.push(("SelectorMismatch", why));
     }
     let total = allocatable(node, resource);
-    let used: i64 = pods_on(snapshot, node_name(node))
-        .filter_map(|p| p.spec.as_ref())
-        .map(|s| gpu::pod_accelerators(s).get(resource).copied().unwrap_or(0))
-        .sum();
+    let used = in_use
+        .get(node_name(node))
+        .and_then(|u| u.get(resource))
+        .copied()
+        .unwrap_or(0);
     let free = (total - used).max(0);
     if free < wanted {
         out.push((
@@ -192,67 +151,131 @@ pub(super) fn pending(snapshot: &Snapshot) -> Vec<Finding> {
     if snapshot.nodes.is_empty() {
         return Vec::new();
     }
+    let mut in_use = None;
     let mut findings = Vec::new();
     for pod in snapshot.pods.iter().filter(|p| unscheduled(p)) {
         let Some(spec) = pod.spec.as_ref() else {
             continue;
         };
         for (resource, wanted) in gpu::pod_accelerators(spec) {
-            findings.push(pending_finding(snapshot, pod, spec, &resource, wanted));
+            // Counted once, and only when some pod waits for an accelerator.
+            let in_use = in_use.get_or_insert_with(|| accelerators_in_use(&pods_by_node(snapshot)));
+            let ask = Ask {
+                spec,
+                resource: &resource,
+                wanted,
+            };
+            findings.push(pending_finding(snapshot, in_use, pod, &ask));
         }
     }
     findings
 }
 
-/// One GPU node's verdict on the pod: a summary for the message and a condition for the
-/// evidence.
-fn node_verdict(
-    snapshot: &Snapshot,
-    spec: &PodSpec,
-    node: &Node,
-    resource: &str,
+/// What a Pending pod asks for: `wanted` of the accelerator `resource`.
+struct Ask<'a> {
+    spec: &'a PodSpec,
+    resource: &'a str,
     wanted: i64,
-) -> (String, ConditionEvidence) {
-    let reasons = rejections(snapshot, spec, node, resource, wanted);
+}
+
+/// One GPU node's verdict on the pod.
+struct Verdict<'a> {
+    node: &'a Node,
+    /// The first reason's token (`Fits` when there is none): nodes are grouped by it.
+    reason: &'static str,
+    condition: ConditionEvidence,
+}
+
+impl Verdict<'_> {
+    fn summary(&self) -> String {
+        let text = self.condition.message.as_deref().unwrap_or_default();
+        format!("{} ({text})", node_name(self.node))
+    }
+}
+
+fn node_verdict<'a>(
+    in_use: &HashMap<&str, BTreeMap<String, i64>>,
+    node: &'a Node,
+    ask: &Ask<'_>,
+) -> Verdict<'a> {
+    let reasons = rejections(in_use, ask.spec, node, ask.resource, ask.wanted);
     let text = if reasons.is_empty() {
         "fits now".to_owned()
     } else {
         let texts: Vec<&str> = reasons.iter().map(|(_, text)| text.as_str()).collect();
         texts.join("; ")
     };
+    let reason = reasons.first().map_or("Fits", |(token, _)| *token);
     let condition = ConditionEvidence {
         object: format!("Node/{}", node_name(node)),
-        type_: format!("Fits {resource}"),
+        type_: format!("Fits {}", ask.resource),
         status: if reasons.is_empty() { "True" } else { "False" }.to_owned(),
-        reason: Some(
-            reasons
-                .first()
-                .map_or("Fits", |(token, _)| *token)
-                .to_owned(),
-        ),
-        message: Some(text.clone()),
+        reason: Some(reason.to_owned()),
+        message: Some(text),
     };
-    (format!("{} ({text})", node_name(node)), condition)
+    Verdict {
+        node,
+        reason,
+        condition,
+    }
+}
+
+/// The verdicts to name, at most `MAX_NAMED_NODES`, taken in turn from each group of nodes with
+/// the same first reason (so that a rare reason is not crowded out) and listed group by group;
+/// and how many of each group are left unnamed.
+fn pick_named(verdicts: Vec<Verdict<'_>>) -> (Vec<Verdict<'_>>, Vec<(&'static str, usize)>) {
+    let mut groups: Vec<(&'static str, Vec<Verdict<'_>>)> = Vec::new();
+    for verdict in verdicts {
+        match groups
+            .iter_mut()
+            .find(|(reason, _)| *reason == verdict.reason)
+        {
+            Some((_, group)) => group.push(verdict),
+            None => groups.push((verdict.reason, vec![verdict])),
+        }
+    }
+    let mut quota = vec![0; groups.len()];
+    let mut budget = MAX_NAMED_NODES;
+    while budget > 0 {
+        let before = budget;
+        for (i, (_, group)) in groups.iter().enumerate() {
+            if budget > 0 && quota[i] < group.len() {
+                quota[i] += 1;
+                budget -= 1;
+            }
+        }
+        if budget == before {
+            break;
+        }
+    }
+    let mut named = Vec::new();
+    let mut rest = Vec::new();
+    for ((reason, group), take) in groups.into_iter().zip(quota) {
+        if group.len() > take {
+            rest.push((reason, group.len() - take));
+        }
+        named.extend(group.into_iter().take(take));
+    }
+    (named, rest)
 }
 
 fn pending_finding(
     snapshot: &Snapshot,
+    in_use: &HashMap<&str, BTreeMap<String, i64>>,
     pod: &Pod,
-    spec: &PodSpec,
-    resource: &str,
-    wanted: i64,
+    ask: &Ask<'_>,
 ) -> Finding {
+    let (resource, wanted) = (ask.resource, ask.wanted);
     let object = object_ref(pod);
-    let offering: Vec<&Node> = snapshot
+    let verdicts: Vec<Verdict<'_>> = snapshot
         .nodes
         .iter()
         .filter(|n| allocatable(n, resource) > 0)
+        .map(|node| node_verdict(in_use, node, ask))
         .collect();
-    let (summaries, conditions): (Vec<String>, Vec<ConditionEvidence>) = offering
-        .iter()
-        .map(|node| node_verdict(snapshot, spec, node, resource, wanted))
-        .unzip();
-    let (reason, message) = if offering.is_empty() {
+    let offering = verdicts.len();
+    let (named, rest) = pick_named(verdicts);
+    let (reason, message) = if offering == 0 {
         (
             "NoNodeWithResource",
             format!(
@@ -261,26 +284,36 @@ fn pending_finding(
             ),
         )
     } else {
+        let summaries: Vec<String> = named.iter().map(Verdict::summary).collect();
+        let more = if rest.is_empty() {
+            String::new()
+        } else {
+            let counts: Vec<String> = rest.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            let total: usize = rest.iter().map(|(_, n)| n).sum();
+            format!(" and {total} more ({})", counts.join(", "))
+        };
         (
             "NoNodeFits",
             format!(
-                "Pod {} requests {wanted} {resource} and is Pending; nodes with {resource}: {}",
+                "Pod {} requests {wanted} {resource} and is Pending; nodes with {resource}: {}{more}",
                 object.name,
                 summaries.join(", ")
             ),
         )
     };
-    let mut found = finding("gpu-pod-unschedulable", object.clone(), reason, message);
-    found.evidence.conditions = conditions;
+    let mut found = finding("gpu-pod-unschedulable", &object, reason, message);
+    found.related = named.iter().map(|v| object_ref(v.node)).collect();
+    found.evidence.conditions = named.into_iter().map(|v| v.condition).collect();
     found.evidence.events = evidence::events(snapshot, &object);
-    found.related = offering.iter().map(|n| object_ref(*n)).collect();
     found
 }
 
-/// Pods that need no accelerator and run on `node` for no reason of their own: DaemonSet pods
+/// Pods that need no accelerator and run on the node for no reason of their own: DaemonSet pods
 /// and static (mirror) pods run on every node and are left out.
-fn squatters<'a>(snapshot: &'a Snapshot, node: &'a str) -> Vec<&'a Pod> {
-    pods_on(snapshot, node)
+fn squatters<'a>(on_node: &[&'a Pod]) -> Vec<&'a Pod> {
+    on_node
+        .iter()
+        .copied()
         .filter(|p| {
             let owners = p.metadata.owner_references.iter().flatten();
             let daemon = owners
@@ -314,33 +347,52 @@ fn accelerators(node: &Node) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// `gpu-node-untainted`: a GPU node any pod may land on, in a cluster that also has other nodes.
+/// A node an ordinary pod can be scheduled to: not cordoned, and no taint that keeps pods away.
+fn open_to_all(node: &Node) -> bool {
+    node.spec.as_ref().and_then(|s| s.unschedulable) != Some(true)
+        && blocking_taints(node).next().is_none()
+}
+
+/// `gpu-node-untainted`: a GPU node any pod may land on, in a cluster that also has other nodes
+/// open to ordinary pods.
 pub(super) fn untainted(snapshot: &Snapshot) -> Vec<Finding> {
     let gpu_nodes: Vec<(&Node, Vec<(String, i64)>)> = snapshot
         .nodes
         .iter()
         .map(|n| (n, accelerators(n)))
-        .filter(|(_, a)| !a.is_empty())
         .collect();
-    // In a cluster of GPU nodes only, there is nowhere else for ordinary pods to go.
-    if gpu_nodes.len() == snapshot.nodes.len() {
+    // When the only nodes open to ordinary pods are GPU nodes (the others tainted control
+    // planes or cordoned), there is nowhere else for those pods to go.
+    if !gpu_nodes
+        .iter()
+        .any(|(n, a)| a.is_empty() && open_to_all(n))
+    {
         return Vec::new();
     }
-    gpu_nodes
+    let flagged: Vec<(&Node, Vec<(String, i64)>)> = gpu_nodes
         .into_iter()
-        .filter(|(node, _)| blocking_taints(node).next().is_none())
-        .map(|(node, offered)| untainted_finding(snapshot, node, &offered))
+        .filter(|(node, a)| !a.is_empty() && blocking_taints(node).next().is_none())
+        .collect();
+    if flagged.is_empty() {
+        return Vec::new();
+    }
+    let by_node = pods_by_node(snapshot);
+    flagged
+        .into_iter()
+        .map(|(node, offered)| {
+            let on_node = by_node.get(node_name(node)).map_or(&[][..], Vec::as_slice);
+            untainted_finding(node, &offered, &squatters(on_node))
+        })
         .collect()
 }
 
-fn untainted_finding(snapshot: &Snapshot, node: &Node, offered: &[(String, i64)]) -> Finding {
+fn untainted_finding(node: &Node, offered: &[(String, i64)], pods: &[&Pod]) -> Finding {
     let offered: Vec<String> = offered
         .iter()
         .map(|(name, n)| format!("{n} {name}"))
         .collect();
     let offered = offered.join(", ");
     let name = node_name(node);
-    let pods = squatters(snapshot, name);
     let named: Vec<String> = pods
         .iter()
         .take(MAX_NAMED_PODS)
@@ -369,7 +421,7 @@ fn untainted_finding(snapshot: &Snapshot, node: &Node, offered: &[(String, i64)]
         );
         ("OrdinaryPodsOnGpuNode", message, Severity::Warning)
     };
-    let mut found = finding("gpu-node-untainted", object_ref(node), reason, message);
+    let mut found = finding("gpu-node-untainted", &object_ref(node), reason, message);
     found.severity = severity;
     found.related = pods
         .iter()
@@ -377,4 +429,74 @@ fn untainted_finding(snapshot: &Snapshot, node: &Node, offered: &[(String, i64)]
         .map(|p| object_ref(*p))
         .collect();
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use kubewhy_source::files::{Input, parse};
+
+    use super::*;
+
+    fn snapshot(text: &str) -> Snapshot {
+        let loaded = parse([Input {
+            name: "test.yaml".to_owned(),
+            text: text.to_owned(),
+        }]);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        loaded.snapshot
+    }
+
+    const GPU_WORKERS: &str = "
+apiVersion: v1
+kind: Node
+metadata: {name: control-plane}
+spec:
+  taints: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]
+status: {allocatable: {cpu: '4'}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: drained}
+spec: {unschedulable: true}
+status: {allocatable: {cpu: '4'}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: gpu-1}
+status: {allocatable: {cpu: '48', nvidia.com/gpu: '8'}}
+";
+
+    #[test]
+    fn gpu_workers_beside_only_tainted_or_cordoned_nodes_are_not_flagged() {
+        assert!(untainted(&snapshot(GPU_WORKERS)).is_empty());
+        let open = "---\napiVersion: v1\nkind: Node\nmetadata: {name: cpu-1}\nstatus: {allocatable: {cpu: '4'}}\n";
+        assert_eq!(
+            untainted(&snapshot(&format!("{GPU_WORKERS}{open}"))).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn at_most_ten_nodes_are_named_taking_each_reason_in_turn() {
+        let node = Node::default();
+        let verdict = |reason: &'static str| Verdict {
+            node: &node,
+            reason,
+            condition: ConditionEvidence {
+                object: String::new(),
+                type_: String::new(),
+                status: "False".to_owned(),
+                reason: Some(reason.to_owned()),
+                message: None,
+            },
+        };
+        let mut verdicts: Vec<Verdict<'_>> =
+            (0..20).map(|_| verdict("InsufficientResource")).collect();
+        verdicts.push(verdict("Cordoned"));
+        verdicts.push(verdict("Cordoned"));
+        let (named, rest) = pick_named(verdicts);
+        assert_eq!(named.len(), MAX_NAMED_NODES);
+        assert_eq!(named.iter().filter(|v| v.reason == "Cordoned").count(), 2);
+        assert_eq!(rest, vec![("InsufficientResource", 12)]);
+    }
 }

@@ -48,12 +48,7 @@ pub(super) fn check(workload: &Workload<'_>) -> Vec<Finding> {
             describe(&workload.object),
             framework.name()
         );
-        let found = finding(
-            "model-server-no-shm",
-            workload.object.clone(),
-            reason,
-            message,
-        );
+        let found = finding("model-server-no-shm", &workload.object, reason, message);
         findings.push(found.in_container(&container.name));
     }
     findings

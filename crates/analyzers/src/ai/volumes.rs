@@ -92,17 +92,20 @@ fn verdict(
 
 /// `model-volume-rwo-shared`.
 pub(super) fn check(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding> {
-    if !is_ml(workload) {
-        return Vec::new();
-    }
-    let namespace = workload.object.namespace.as_deref();
-    let pods = scheduled_pods(snapshot, workload);
-    let claims = workload
+    let mut claims = workload
         .spec
         .volumes
         .iter()
         .flatten()
-        .filter_map(|v| v.persistent_volume_claim.as_ref());
+        .filter_map(|v| v.persistent_volume_claim.as_ref())
+        .peekable();
+    if claims.peek().is_none() || !is_ml(workload) {
+        return Vec::new();
+    }
+    let namespace = workload.object.namespace.as_deref();
+    // Finding the workload's pods walks owner chains: done once, and only for a single-attach
+    // claim.
+    let mut scheduled = None;
     let mut findings = Vec::new();
     for claim in claims {
         let Some(pvc) = snapshot
@@ -114,16 +117,13 @@ pub(super) fn check(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding
         let Some(mode) = single_attach_mode(pvc) else {
             continue;
         };
-        let Some((reason, message, severity)) = verdict(workload, &pods, mode, &claim.claim_name)
+        let pods: &[(&Pod, String)] =
+            scheduled.get_or_insert_with(|| scheduled_pods(snapshot, workload));
+        let Some((reason, message, severity)) = verdict(workload, pods, mode, &claim.claim_name)
         else {
             continue;
         };
-        let mut found = finding(
-            "model-volume-rwo-shared",
-            workload.object.clone(),
-            reason,
-            message,
-        );
+        let mut found = finding("model-volume-rwo-shared", &workload.object, reason, message);
         if let Some(severity) = severity {
             found.severity = severity;
         }

@@ -1,18 +1,38 @@
 //! DaemonSets with unavailable or misscheduled pods, or a rolling update that does not finish.
-//! Pods that are unavailable only because their node is down are left to the node's finding.
+//! Pods that are unavailable only because their node is down are left to the node's finding,
+//! and pods that became unready within the grace period are still starting.
 
 use kubewhy_model::{Finding, ObjectRef};
-use kubewhy_source::{Snapshot, k8s::apps::v1::DaemonSet, object_ref};
+use kubewhy_source::{
+    Snapshot,
+    k8s::{
+        apps::v1::DaemonSet,
+        core::v1::{Node, Pod, Taint, Toleration},
+    },
+    meta::Time,
+    object_ref,
+};
 
-use super::{deployment::pod_ready, finding};
+use super::{
+    GRACE_SECONDS, age_seconds, finding, human_duration, not_ready_since, pod_ready, status_stale,
+};
 
 pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
     let mut findings = Vec::new();
     for set in &snapshot.daemon_sets {
         let object = object_ref(set);
+        let status = set.status.as_ref();
+        // Counts of a status that lags behind the spec describe the previous template.
+        if status_stale(
+            set.metadata.generation,
+            status.and_then(|s| s.observed_generation),
+        ) {
+            continue;
+        }
         findings.extend(unavailable(snapshot, set, &object));
-        let misscheduled = set.status.as_ref().map_or(0, |s| s.number_misscheduled);
-        if misscheduled > 0 {
+        let counted = status.map_or(0, |s| s.number_misscheduled);
+        let misscheduled = counted - excused_nodes(snapshot, set);
+        if counted > 0 && misscheduled > 0 {
             let message = format!(
                 "DaemonSet {} runs {misscheduled} pods on nodes that its node selector, affinity or tolerations exclude",
                 object.name
@@ -34,9 +54,12 @@ fn unavailable(snapshot: &Snapshot, set: &DaemonSet, object: &ObjectRef) -> Opti
     let status = set.status.as_ref()?;
     let desired = status.desired_number_scheduled;
     let unavailable = status.number_unavailable.unwrap_or(0);
-    let (blamed, on_down_nodes) = unready_pods(snapshot, set);
-    // When every unready pod sits on a node that is not Ready, the node is the problem.
-    if unavailable <= 0 || (blamed.is_empty() && on_down_nodes > 0) {
+    let (blamed, oldest) = unready_pods(snapshot, set);
+    // When every unready pod sits on a node that is not Ready, the node is the problem; a pod
+    // that became unready within the grace period is being replaced or is starting on a new
+    // node, which is how every rolling update and every scale-up looks for a while.
+    let age = age_seconds(snapshot, oldest)?;
+    if unavailable <= 0 || blamed.is_empty() || age < GRACE_SECONDS {
         return None;
     }
     let updated = status.updated_number_scheduled.unwrap_or(0);
@@ -45,15 +68,16 @@ fn unavailable(snapshot: &Snapshot, set: &DaemonSet, object: &ObjectRef) -> Opti
         .update_strategy
         .as_ref()
         .and_then(|s| s.type_.as_deref());
+    let waited = human_duration(age);
     let (check, reason, message) = if updated < desired && strategy != Some("OnDelete") {
         let message = format!(
-            "DaemonSet {} rollout is stuck with {updated} of {desired} pods updated and {unavailable} unavailable",
+            "DaemonSet {} rollout is stuck with {updated} of {desired} pods updated and {unavailable} unavailable, one of them for {waited}",
             object.name
         );
         ("daemonset-rollout-stuck", "RolloutStuck", message)
     } else {
         let message = format!(
-            "DaemonSet {} has {unavailable} of {desired} pods unavailable",
+            "DaemonSet {} has {unavailable} of {desired} pods unavailable, one of them for {waited}",
             object.name
         );
         ("daemonset-pods-unavailable", "PodsUnavailable", message)
@@ -63,22 +87,85 @@ fn unavailable(snapshot: &Snapshot, set: &DaemonSet, object: &ObjectRef) -> Opti
     Some(found)
 }
 
-/// The DaemonSet's unready pods on nodes that are up, and how many are on nodes that are not.
-fn unready_pods(snapshot: &Snapshot, set: &DaemonSet) -> (Vec<ObjectRef>, usize) {
+/// The DaemonSet's unready pods on nodes that are up, and since when the oldest of them has
+/// not been ready.
+fn unready_pods<'a>(snapshot: &'a Snapshot, set: &DaemonSet) -> (Vec<ObjectRef>, Option<&'a Time>) {
     let uid = set.metadata.uid.as_deref().unwrap_or_default();
     let mut blamed = Vec::new();
-    let mut on_down_nodes = 0;
+    let mut oldest: Option<&Time> = None;
     for pod in snapshot.pods.owned_by(uid).filter(|p| !pod_ready(p)) {
-        let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
-        let node_down = node
-            .and_then(|n| snapshot.nodes.get(None, n))
-            .is_some_and(|n| !crate::nodes::is_ready(n));
+        let node_down = node_of(snapshot, pod).is_some_and(|n| !crate::nodes::is_ready(n));
         if node_down {
-            on_down_nodes += 1;
-        } else {
-            blamed.push(object_ref(pod));
+            continue;
+        }
+        blamed.push(object_ref(pod));
+        if let Some(since) = not_ready_since(pod)
+            && oldest.is_none_or(|o| since.0 < o.0)
+        {
+            oldest = Some(since);
         }
     }
     blamed.sort_by(|a, b| a.name.cmp(&b.name));
-    (blamed, on_down_nodes)
+    (blamed, oldest)
+}
+
+fn node_of<'a>(snapshot: &'a Snapshot, pod: &Pod) -> Option<&'a Node> {
+    let node = pod.spec.as_ref()?.node_name.as_deref()?;
+    snapshot.nodes.get(None, node)
+}
+
+/// Nodes the controller counts as misscheduled only because they gained a `NoSchedule` taint
+/// after the pod was placed (a cluster autoscaler or Karpenter draining them, a cordon by
+/// taint): the DaemonSet would not place a new pod there, but its running pod stays by design.
+/// A node is excused when it still matches the node selector and every taint the pods do not
+/// tolerate is `NoSchedule`.
+fn excused_nodes(snapshot: &Snapshot, set: &DaemonSet) -> i32 {
+    let uid = set.metadata.uid.as_deref().unwrap_or_default();
+    let template = set.spec.template.spec.as_ref();
+    let tolerations = template
+        .and_then(|s| s.tolerations.as_deref())
+        .unwrap_or_default();
+    let selector = template.and_then(|s| s.node_selector.as_ref());
+    let mut nodes: Vec<&str> = snapshot
+        .pods
+        .owned_by(uid)
+        .filter_map(|pod| node_of(snapshot, pod))
+        .filter(|node| {
+            let labels = node.metadata.labels.as_ref();
+            let selected = selector
+                .into_iter()
+                .flatten()
+                .all(|(key, value)| labels.and_then(|l| l.get(key)) == Some(value));
+            let taints = node.spec.as_ref().and_then(|s| s.taints.as_deref());
+            let mut untolerated = taints
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| t.effect != "PreferNoSchedule")
+                .filter(|t| !tolerations.iter().any(|tol| tolerates(tol, t)))
+                .peekable();
+            selected
+                && untolerated.peek().is_some()
+                && untolerated.all(|t| t.effect == "NoSchedule")
+        })
+        .filter_map(|node| node.metadata.name.as_deref())
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    i32::try_from(nodes.len()).unwrap_or(i32::MAX)
+}
+
+/// The scheduler's toleration match: an empty effect matches every effect, `Exists` with an
+/// empty key matches every taint.
+fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
+    let effect = toleration.effect.as_deref().unwrap_or_default();
+    if !effect.is_empty() && effect != taint.effect {
+        return false;
+    }
+    let key = toleration.key.as_deref().unwrap_or_default();
+    if toleration.operator.as_deref() == Some("Exists") {
+        return key.is_empty() || key == taint.key;
+    }
+    key == taint.key
+        && toleration.value.as_deref().unwrap_or_default()
+            == taint.value.as_deref().unwrap_or_default()
 }

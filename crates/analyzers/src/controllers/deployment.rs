@@ -2,13 +2,9 @@
 //! and ReplicaSets that cannot create pods.
 
 use kubewhy_model::{Finding, ObjectRef};
-use kubewhy_source::{
-    Snapshot,
-    k8s::{apps::v1::Deployment, core::v1::Pod},
-    object_ref,
-};
+use kubewhy_source::{Snapshot, k8s::apps::v1::Deployment, object_ref};
 
-use super::{Cond, GRACE_SECONDS, age_seconds, finding, human_duration};
+use super::{Cond, GRACE_SECONDS, age_seconds, finding, human_duration, pod_ready};
 
 /// At most this many unready pods are named as related objects.
 const MAX_RELATED: usize = 10;
@@ -108,14 +104,4 @@ fn unready_pods(snapshot: &Snapshot, deployment: &Deployment) -> Vec<ObjectRef> 
     pods.sort_by(|a, b| a.name.cmp(&b.name));
     pods.truncate(MAX_RELATED);
     pods
-}
-
-/// Whether the pod's Ready condition is True.
-pub(super) fn pod_ready(pod: &Pod) -> bool {
-    let status = pod.status.as_ref();
-    status
-        .and_then(|s| s.conditions.as_ref())
-        .into_iter()
-        .flatten()
-        .any(|c| c.type_ == "Ready" && c.status == "True")
 }

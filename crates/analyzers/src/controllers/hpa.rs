@@ -4,15 +4,15 @@
 
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
-    LabelSelector, Snapshot,
+    Snapshot,
     k8s::{
-        autoscaling::v2::{CrossVersionObjectReference, HorizontalPodAutoscaler},
-        core::v1::{Container, PodSpec},
+        autoscaling::v2::{CrossVersionObjectReference, HorizontalPodAutoscaler, MetricTarget},
+        core::v1::{Container, Pod, PodSpec},
     },
     object_ref,
 };
 
-use super::{Cond, finding};
+use super::{Cond, GRACE_SECONDS, age_seconds, finding, human_duration};
 
 /// Kinds of the core API groups that have no scale subresource, so an HPA cannot target them.
 const UNSCALABLE: &[&str] = &[
@@ -30,8 +30,8 @@ const UNSCALABLE: &[&str] = &[
 
 /// What the scale target resolved to.
 enum Target<'a> {
-    /// A built-in workload: its pod template and selector.
-    Workload(&'a PodSpec, LabelSelector),
+    /// A built-in workload: its pod template.
+    Workload(&'a PodSpec),
     /// Exists, or cannot be judged (a custom resource of a kind the snapshot does not hold).
     Opaque,
     Missing,
@@ -57,8 +57,9 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
         let mut found = match resolve(snapshot, object.namespace.as_deref(), target) {
             Target::Missing => vec![bad_target(snapshot, hpa, &object, &conditions, true)],
             Target::Unsupported => vec![bad_target(snapshot, hpa, &object, &conditions, false)],
-            Target::Workload(spec, selector) => {
-                missing_requests(snapshot, hpa, &object, spec, &selector)
+            Target::Workload(spec) => {
+                let spec = newest_running_pod(snapshot, &target_ref).unwrap_or(spec);
+                missing_requests(snapshot, hpa, &object, spec)
             }
             Target::Opaque => Vec::new(),
         };
@@ -121,43 +122,30 @@ fn resolve<'a>(
         .and_then(|v| v.split_once('/'))
         .map_or("", |(g, _)| g);
     let name = target.name.as_str();
-    let workload =
-        |spec: Option<&'a PodSpec>, selector: Option<LabelSelector>| match (spec, selector) {
-            (Some(spec), Some(selector)) => Target::Workload(spec, selector),
-            _ => Target::Opaque,
-        };
-    let k8s = |s: &kubewhy_source::meta::LabelSelector| Some(LabelSelector::from_k8s(s));
+    let workload = |spec: Option<&'a PodSpec>| spec.map_or(Target::Opaque, Target::Workload);
     match (group, target.kind.as_str()) {
         ("" | "apps" | "extensions", "Deployment") => snapshot
             .deployments
             .get(namespace, name)
-            .map_or(Target::Missing, |d| {
-                workload(d.spec.template.spec.as_ref(), k8s(&d.spec.selector))
-            }),
+            .map_or(Target::Missing, |d| workload(d.spec.template.spec.as_ref())),
         ("" | "apps", "StatefulSet") => snapshot
             .stateful_sets
             .get(namespace, name)
-            .map_or(Target::Missing, |s| {
-                workload(s.spec.template.spec.as_ref(), k8s(&s.spec.selector))
-            }),
+            .map_or(Target::Missing, |s| workload(s.spec.template.spec.as_ref())),
         ("" | "apps" | "extensions", "ReplicaSet") => snapshot
             .replica_sets
             .get(namespace, name)
             .map_or(Target::Missing, |r| {
-                workload(
-                    r.spec.template.as_ref().and_then(|t| t.spec.as_ref()),
-                    k8s(&r.spec.selector),
-                )
+                workload(r.spec.template.as_ref().and_then(|t| t.spec.as_ref()))
             }),
         ("", "ReplicationController") => snapshot
             .replication_controllers
             .get(namespace, name)
             .map_or(Target::Missing, |r| {
-                let spec = r.spec.as_ref();
                 workload(
-                    spec.and_then(|s| s.template.as_ref()?.spec.as_ref()),
-                    spec.and_then(|s| s.selector.as_ref())
-                        .map(LabelSelector::from_map),
+                    r.spec
+                        .as_ref()
+                        .and_then(|s| s.template.as_ref()?.spec.as_ref()),
                 )
             }),
         ("" | "apps" | "batch" | "extensions" | "networking.k8s.io" | "autoscaling", kind)
@@ -201,39 +189,65 @@ fn custom<'a>(
     }
 }
 
+/// The spec of the target's newest Running pod: running pods carry the requests a LimitRange
+/// defaulted in, which the template does not. Pods are matched by their top owner rather than
+/// by labels, so that a pod of another workload, or one that failed or never started, is
+/// never judged in the target's place.
+fn newest_running_pod<'a>(snapshot: &'a Snapshot, target: &ObjectRef) -> Option<&'a PodSpec> {
+    let namespace = target.namespace.as_deref().unwrap_or_default();
+    let mut pods: Vec<&Pod> = snapshot
+        .pods
+        .in_namespace(namespace)
+        .iter()
+        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .filter(|p| {
+            let root = snapshot.root_of(&object_ref(*p));
+            root.kind == target.kind && root.name == target.name
+        })
+        .collect();
+    pods.sort_by(|a, b| {
+        let created = |p: &Pod| p.metadata.creation_timestamp.as_ref().map(|t| t.0);
+        created(b)
+            .cmp(&created(a))
+            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+    });
+    pods.first().and_then(|p| p.spec.as_ref())
+}
+
+/// The resource utilization targets of the autoscaler: the resource, the one container they
+/// are limited to, if any. Without `spec.metrics` autoscaling/v2 targets 80% CPU utilization.
+fn utilization_metrics(hpa: &HorizontalPodAutoscaler) -> Vec<(&str, Option<&str>)> {
+    let metrics = hpa.spec.metrics.as_deref().unwrap_or_default();
+    if metrics.is_empty() {
+        return vec![("cpu", None)];
+    }
+    let utilization = |t: &MetricTarget| t.type_ == "Utilization";
+    metrics
+        .iter()
+        .filter_map(
+            |metric| match (&metric.resource, &metric.container_resource) {
+                (Some(r), _) if metric.type_ == "Resource" && utilization(&r.target) => {
+                    Some((r.name.as_str(), None))
+                }
+                (_, Some(c)) if metric.type_ == "ContainerResource" && utilization(&c.target) => {
+                    Some((c.name.as_str(), Some(c.container.as_str())))
+                }
+                _ => None,
+            },
+        )
+        .collect()
+}
+
 /// Utilization targets are a percentage of the containers' requests: a container without a
 /// request for the resource makes the metric unavailable.
 fn missing_requests(
     snapshot: &Snapshot,
     hpa: &HorizontalPodAutoscaler,
     object: &ObjectRef,
-    template: &PodSpec,
-    selector: &LabelSelector,
+    pod_spec: &PodSpec,
 ) -> Vec<Finding> {
-    let namespace = object.namespace.as_deref().unwrap_or_default();
-    // Running pods carry the requests a LimitRange defaulted in; the template does not.
-    let pod_spec = snapshot
-        .pods
-        .in_namespace(namespace)
-        .iter()
-        .filter(|p| {
-            let labels = p.metadata.labels.clone().unwrap_or_default();
-            !selector.is_empty() && selector.matches(&labels)
-        })
-        .find_map(|p| p.spec.as_ref())
-        .unwrap_or(template);
     let mut findings = Vec::new();
-    for metric in hpa.spec.metrics.iter().flatten() {
-        let (resource, only, target) = match (&metric.resource, &metric.container_resource) {
-            (Some(r), _) if metric.type_ == "Resource" => (r.name.as_str(), None, &r.target),
-            (_, Some(c)) if metric.type_ == "ContainerResource" => {
-                (c.name.as_str(), Some(c.container.as_str()), &c.target)
-            }
-            _ => continue,
-        };
-        if target.type_ != "Utilization" {
-            continue;
-        }
+    for (resource, only) in utilization_metrics(hpa) {
         let lacking: Vec<&str> = pod_spec
             .containers
             .iter()
@@ -280,10 +294,17 @@ fn inactive(snapshot: &Snapshot, object: &ObjectRef, conditions: &[Cond<'_>]) ->
             // Scaling the target to zero switches the autoscaler off on purpose.
             && c.reason != Some("ScalingDisabled")
     })?;
+    // Metrics are missing for a while after the autoscaler or a new pod starts
+    // (FailedGetResourceMetric): only a condition that stays False is a problem.
+    let age = age_seconds(snapshot, cond.since)?;
+    if age < GRACE_SECONDS {
+        return None;
+    }
     let message = format!(
-        "HorizontalPodAutoscaler {} cannot scale: {} is False ({})",
+        "HorizontalPodAutoscaler {} cannot scale: {} has been False for {} ({})",
         object.name,
         cond.type_,
+        human_duration(age),
         cond.explain()
     );
     let reason = cond.reason.unwrap_or(cond.type_);

@@ -26,6 +26,12 @@ const NOT_SCHEDULING_REASONS: &[&str] = &[
     "FailedCreate",
 ];
 
+/// The label that hands a Job to a Kueue queue.
+const KUEUE_QUEUE_LABEL: &str = "kueue.x-k8s.io/queue-name";
+
+/// How far back a warning event about a missed run still says something about the present.
+const RECENT_SECONDS: i64 = 3600;
+
 pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
     let mut findings = Vec::new();
     for job in &snapshot.jobs {
@@ -68,7 +74,13 @@ fn check_job(snapshot: &Snapshot, job: &Job) -> Option<Finding> {
             .collect();
         return Some(found);
     }
-    (job.spec.as_ref().and_then(|s| s.suspend) == Some(true)).then(|| {
+    // Kueue creates its Jobs suspended and resumes them when the queue admits them.
+    let queued = job
+        .metadata
+        .labels
+        .as_ref()
+        .is_some_and(|l| l.contains_key(KUEUE_QUEUE_LABEL));
+    (job.spec.as_ref().and_then(|s| s.suspend) == Some(true) && !queued).then(|| {
         let message = format!("Job {} is suspended and runs no pods", object.name);
         finding(snapshot, "job-suspended", &object, "Suspended", message)
     })
@@ -139,15 +151,20 @@ fn check_cron_job(snapshot: &Snapshot, cron_job: &CronJob) -> Vec<Finding> {
             "CronJob {} has an invalid schedule \"{}\": {problem}",
             object.name, spec.schedule
         );
+        let reason = if cron::has_time_zone_prefix(&spec.schedule) {
+            "TimeZoneInSchedule"
+        } else {
+            "InvalidSchedule"
+        };
         findings.push(finding(
             snapshot,
             "cronjob-invalid-schedule",
             &object,
-            "InvalidSchedule",
+            reason,
             message,
         ));
     } else if !suspended {
-        findings.extend(not_scheduling(snapshot, &object));
+        findings.extend(not_scheduling(snapshot, cron_job, &object));
     }
     if suspended {
         let message = format!("CronJob {} is suspended and starts no Jobs", object.name);
@@ -175,12 +192,23 @@ fn check_cron_job(snapshot: &Snapshot, cron_job: &CronJob) -> Vec<Finding> {
     findings
 }
 
-fn not_scheduling(snapshot: &Snapshot, object: &ObjectRef) -> Option<Finding> {
+/// A recent warning event that a run was not started. Events are kept for an hour by default
+/// but dumps and long-lived clusters hold older ones: a run that failed to start before the
+/// last successful run, or more than an hour ago, is history.
+fn not_scheduling(snapshot: &Snapshot, cron_job: &CronJob, object: &ObjectRef) -> Option<Finding> {
+    let succeeded = cron_job
+        .status
+        .as_ref()
+        .and_then(|s| s.last_successful_time.as_ref())
+        .map(|t| t.0);
+    let recent = snapshot.observed_at()? - jiff::SignedDuration::from_secs(RECENT_SECONDS);
     let event = snapshot.events_for(object).find(|e| {
+        let seen = kubewhy_source::event_last_seen(e);
         e.type_.as_deref() == Some("Warning")
             && e.reason
                 .as_deref()
                 .is_some_and(|r| NOT_SCHEDULING_REASONS.contains(&r))
+            && seen.is_some_and(|t| t >= recent && succeeded.is_none_or(|ok| t > ok))
     })?;
     let reason = event.reason.as_deref().unwrap_or_default();
     let message = format!(

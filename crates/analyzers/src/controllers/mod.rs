@@ -28,7 +28,7 @@ mod pdb;
 mod statefulset;
 
 use kubewhy_model::{CheckId, ConditionEvidence, Finding, ObjectRef, Severity};
-use kubewhy_source::{Snapshot, meta::Time};
+use kubewhy_source::{Snapshot, k8s::core::v1::Pod, meta::Time};
 
 use crate::{Analyzer, Context, evidence};
 
@@ -120,14 +120,41 @@ impl Cond<'_> {
 
     /// `Reason: message`, or whichever of the two is set.
     pub fn explain(&self) -> String {
-        let message = self.message.map(str::trim).filter(|m| !m.is_empty());
-        match (self.reason, message) {
-            (Some(r), Some(m)) => format!("{r}: {m}"),
-            (Some(r), None) => r.to_owned(),
-            (None, Some(m)) => m.to_owned(),
-            (None, None) => "no reason given".to_owned(),
-        }
+        explain(self.reason, self.message)
     }
+}
+
+/// `Reason: message`, or whichever of the two is set.
+pub(crate) fn explain(reason: Option<&str>, message: Option<&str>) -> String {
+    let message = message.map(str::trim).filter(|m| !m.is_empty());
+    match (reason, message) {
+        (Some(r), Some(m)) => format!("{r}: {m}"),
+        (Some(r), None) => r.to_owned(),
+        (None, Some(m)) => m.to_owned(),
+        (None, None) => "no reason given".to_owned(),
+    }
+}
+
+/// Whether the pod's Ready condition is True.
+pub(crate) fn pod_ready(pod: &Pod) -> bool {
+    let status = pod.status.as_ref();
+    conds!(status.and_then(|s| s.conditions.as_ref()))
+        .any(|c| c.type_ == "Ready" && c.status == "True")
+}
+
+/// When the pod last became not ready: its Ready condition's transition, or its creation.
+pub(crate) fn not_ready_since(pod: &Pod) -> Option<&Time> {
+    let status = pod.status.as_ref();
+    conds!(status.and_then(|s| s.conditions.as_ref()))
+        .find(|c| c.type_ == "Ready")
+        .and_then(|c| c.since)
+        .or(pod.metadata.creation_timestamp.as_ref())
+}
+
+/// Whether the controller has not yet acted on its latest spec: its status describes an older
+/// generation, so counts that lag behind are expected.
+pub(crate) fn status_stale(generation: Option<i64>, observed: Option<i64>) -> bool {
+    matches!((generation, observed), (Some(g), Some(o)) if o < g)
 }
 
 /// A finding with the catalog's severity and the object's warning events as evidence.

@@ -8,7 +8,9 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{GRACE_SECONDS, age_seconds, deployment::pod_ready, finding, human_duration};
+use super::{
+    GRACE_SECONDS, age_seconds, finding, human_duration, not_ready_since, pod_ready, status_stale,
+};
 
 pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -104,46 +106,59 @@ fn missing_storage_classes(
 
 fn not_ready(snapshot: &Snapshot, set: &StatefulSet, object: &ObjectRef) -> Option<Finding> {
     let desired = set.spec.replicas.unwrap_or(1);
-    let ready = set.status.as_ref()?.ready_replicas.unwrap_or(0);
-    if desired == 0 || ready >= desired {
+    let status = set.status.as_ref()?;
+    let ready = status.ready_replicas.unwrap_or(0);
+    // A status of an older generation lags behind a scale-up or an update by design.
+    if desired == 0
+        || ready >= desired
+        || status_stale(set.metadata.generation, status.observed_generation)
+    {
         return None;
     }
     let uid = set.metadata.uid.as_deref().unwrap_or_default();
     let mut pods: Vec<&Pod> = snapshot.pods.owned_by(uid).collect();
     pods.sort_by_key(|p| ordinal(p.metadata.name.as_deref().unwrap_or_default()));
     let first = pods.iter().copied().find(|p| !pod_ready(p));
-    let since = first.map_or(set.metadata.creation_timestamp.as_ref(), not_ready_since);
+    // When every existing pod is ready the next one is yet to be created: the newest pod's
+    // creation is when the controller last made progress, not the StatefulSet's own.
+    let newest = pods
+        .iter()
+        .filter_map(|p| p.metadata.creation_timestamp.as_ref())
+        .max_by_key(|t| t.0);
+    let since = match first {
+        Some(pod) => not_ready_since(pod),
+        None => newest.or(set.metadata.creation_timestamp.as_ref()),
+    };
     let age = age_seconds(snapshot, since)?;
     if age < GRACE_SECONDS {
         return None;
     }
-    let (reason, detail) = match first {
+    let detail = match first {
         Some(pod) => {
-            let (reason, why) = why_not_ready(pod);
             let name = pod.metadata.name.as_deref().unwrap_or_default();
-            (
-                reason,
-                format!(
-                    "pod {name} has not been ready for {}: {why}",
-                    human_duration(age)
-                ),
+            format!(
+                "pod {name} has not been ready for {}: {}",
+                human_duration(age),
+                why_not_ready(pod)
             )
         }
-        None if pods.is_empty() => ("NoPods".to_owned(), "none of its pods exists".to_owned()),
-        None => (
-            "PodsMissing".to_owned(),
-            "its other pods were not created".to_owned(),
+        None if pods.is_empty() => "none of its pods exists".to_owned(),
+        None => format!(
+            "its other pods were not created in the {} since the newest one",
+            human_duration(age)
         ),
     };
     let message = format!(
         "StatefulSet {} has {ready} of {desired} replicas ready; {detail}",
         object.name
     );
+    // One fingerprint reason: the pod's own reason flips between runs (ContainerCreating,
+    // CrashLoopBackOff, Error...) and would churn the issue; it stays in the message.
     let mut found = finding(
         snapshot,
         "statefulset-replicas-not-ready",
         object,
-        &reason,
+        "ReplicasNotReady",
         message,
     );
     found.related.extend(first.map(object_ref));
@@ -157,24 +172,13 @@ fn ordinal(name: &str) -> (u64, String) {
     (number.unwrap_or(u64::MAX), name.to_owned())
 }
 
-fn not_ready_since(pod: &Pod) -> Option<&kubewhy_source::meta::Time> {
-    let status = pod.status.as_ref();
-    conds!(status.and_then(|s| s.conditions.as_ref()))
-        .find(|c| c.type_ == "Ready")
-        .and_then(|c| c.since)
-        .or(pod.metadata.creation_timestamp.as_ref())
-}
-
-/// Why a pod is not ready: a short token (an unscheduled pod's reason, a container's waiting
-/// reason, or its phase) and the sentence that explains it.
-fn why_not_ready(pod: &Pod) -> (String, String) {
+/// Why a pod is not ready: an unscheduled pod's condition, a container's waiting reason, or
+/// its phase.
+fn why_not_ready(pod: &Pod) -> String {
     let status = pod.status.as_ref();
     let conditions = || conds!(status.and_then(|s| s.conditions.as_ref()));
     if let Some(cond) = conditions().find(|c| c.type_ == "PodScheduled" && c.status == "False") {
-        return (
-            cond.reason.unwrap_or("Unschedulable").to_owned(),
-            cond.explain(),
-        );
+        return cond.explain();
     }
     let containers = status.into_iter().flat_map(|s| {
         let init = s.init_container_statuses.iter().flatten();
@@ -184,23 +188,19 @@ fn why_not_ready(pod: &Pod) -> (String, String) {
         .filter_map(|c| Some((c.name.as_str(), c.state.as_ref()?.waiting.as_ref()?)))
         .find(|(_, w)| w.reason.is_some());
     if let Some((container, w)) = waiting {
-        let reason = w.reason.clone().unwrap_or_default();
+        let reason = w.reason.as_deref().unwrap_or_default();
         let message = w
             .message
             .as_deref()
             .map(str::trim)
             .filter(|m| !m.is_empty());
-        let text = match message {
+        return match message {
             Some(m) => format!("container {container} is {reason}: {m}"),
             None => format!("container {container} is {reason}"),
         };
-        return (reason, text);
     }
-    let phase = status
-        .and_then(|s| s.phase.clone())
-        .unwrap_or_else(|| "Unknown".to_owned());
-    let text = conditions()
+    let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
+    conditions()
         .find(|c| c.type_ == "Ready" && c.status != "True")
-        .map_or_else(|| format!("phase {phase}"), |c| c.explain());
-    (phase, text)
+        .map_or_else(|| format!("phase {phase}"), |c| c.explain())
 }

@@ -2,6 +2,7 @@
 //! accepted by a controller, Gateways not programmed, and HTTPRoutes whose parent Gateway or
 //! backend Service is missing or that a Gateway did not accept.
 
+use jiff::Timestamp;
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{DynamicObject, Snapshot, dynamic_ref};
 use serde_json::Value;
@@ -38,11 +39,26 @@ fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)
 }
 
-/// `Some((reason, message))` when the condition is present and not True.
-fn not_true<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
+/// How long a condition may stay `Unknown` before it counts as failed: a new Gateway or route
+/// starts with `Unknown` (reason `Pending`) until its controller gets to it.
+const UNKNOWN_GRACE_SECONDS: i64 = 600;
+
+/// `Some((reason, message))` when the condition is present and False, or Unknown for longer
+/// than [`UNKNOWN_GRACE_SECONDS`] by its `lastTransitionTime` (without one, it is not judged).
+fn not_true<'a>(snapshot: &Snapshot, status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
     let condition = dynamic_condition(status, type_)?;
-    if text(condition, "status") == Some("True") {
-        return None;
+    match text(condition, "status") {
+        Some("True") => return None,
+        Some("Unknown") => {
+            let since = text(condition, "lastTransitionTime")?
+                .parse::<Timestamp>()
+                .ok()?;
+            let age = (snapshot.observed_at()? - since).get_seconds();
+            if age <= UNKNOWN_GRACE_SECONDS {
+                return None;
+            }
+        }
+        _ => {}
     }
     let reason = text(condition, "reason").unwrap_or("Unknown");
     Some((
@@ -54,7 +70,7 @@ fn not_true<'a>(status: &'a Value, type_: &str) -> Option<(&'a str, &'a str)> {
 }
 
 fn class_finding(snapshot: &Snapshot, class: &DynamicObject) -> Option<Finding> {
-    let (reason, why) = not_true(class.data.get("status")?, "Accepted")?;
+    let (reason, why) = not_true(snapshot, class.data.get("status")?, "Accepted")?;
     let object = dynamic_ref(class);
     let controller = class
         .data
@@ -108,7 +124,7 @@ fn gateway_finding(
         ));
         return Some(found);
     }
-    let (reason, why) = not_true(gateway.data.get("status")?, "Programmed")?;
+    let (reason, why) = not_true(snapshot, gateway.data.get("status")?, "Programmed")?;
     let message = format!("Gateway {} is not programmed: {reason}: {why}", object.name);
     Some(finding(
         snapshot,
@@ -183,7 +199,7 @@ fn route_status_findings(
         .pointer("/status/parents")
         .and_then(Value::as_array);
     for status in statuses.into_iter().flatten() {
-        let Some((reason, why)) = not_true(status, "Accepted") else {
+        let Some((reason, why)) = not_true(snapshot, status, "Accepted") else {
             continue;
         };
         let parent = status

@@ -8,7 +8,7 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{finding, reference, service_ref};
+use super::{finding, is_default_class, reference, service_ref};
 
 const DEFAULT_CLASS_ANNOTATION: &str = "ingressclass.kubernetes.io/is-default-class";
 const LEGACY_CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
@@ -38,13 +38,10 @@ fn class_finding(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> 
         let annotations = ingress.metadata.annotations.as_ref();
         // The legacy annotation names a controller, not an IngressClass object.
         let legacy = annotations.is_some_and(|a| a.contains_key(LEGACY_CLASS_ANNOTATION));
-        let has_default = snapshot.ingress_classes.iter().any(|c| {
-            let annotations = c.metadata.annotations.as_ref();
-            annotations
-                .and_then(|a| a.get(DEFAULT_CLASS_ANNOTATION))
-                .map(String::as_str)
-                == Some("true")
-        });
+        let has_default = snapshot
+            .ingress_classes
+            .iter()
+            .any(|c| is_default_class(&c.metadata, &[DEFAULT_CLASS_ANNOTATION]));
         if legacy || has_default {
             return None;
         }
@@ -166,6 +163,8 @@ fn tls_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> V
         .into_iter()
         .flatten()
         .filter_map(|t| t.secret_name.as_deref())
+        // Contour reads `namespace/name` as a Secret delegated from another namespace.
+        .filter(|secret| !secret.contains('/'))
         .collect();
     names.sort_unstable();
     names.dedup();

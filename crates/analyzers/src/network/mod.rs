@@ -7,10 +7,13 @@ mod network_policy;
 mod service;
 mod webhook;
 
+use std::collections::BTreeMap;
+
 use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
 use kubewhy_source::{
-    Snapshot,
+    LabelSelector, Snapshot,
     k8s::core::v1::{Pod, Service},
+    meta::ObjectMeta,
 };
 
 use crate::{Analyzer, Context, evidence};
@@ -115,15 +118,22 @@ fn selected_pods<'a>(snapshot: &'a Snapshot, service: &Service) -> Vec<&'a Pod> 
     let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
         return Vec::new();
     };
-    let selector = kubewhy_source::LabelSelector::from_map(selector);
-    let pods = snapshot.pods.in_namespace(namespace).iter();
-    pods.filter(|p| {
-        p.metadata
-            .labels
-            .as_ref()
-            .is_some_and(|l| selector.matches(l))
-    })
-    .collect()
+    let selector = LabelSelector::from_map(selector);
+    pods_matching(snapshot, namespace, &selector).collect()
+}
+
+/// The pods of a namespace that a selector matches, judged on their labels in place.
+fn pods_matching<'a, 's>(
+    snapshot: &'a Snapshot,
+    namespace: &str,
+    selector: &'s LabelSelector,
+) -> impl Iterator<Item = &'a Pod> + use<'a, 's> {
+    static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+    snapshot
+        .pods
+        .in_namespace(namespace)
+        .iter()
+        .filter(move |p| selector.matches(p.metadata.labels.as_ref().unwrap_or(&NO_LABELS)))
 }
 
 /// Whether a pod reports the Ready condition as True.
@@ -132,6 +142,14 @@ fn pod_ready(pod: &Pod) -> bool {
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// Whether one of the `keys` annotations marks the class (an IngressClass, a StorageClass) as
+/// the cluster default.
+pub(crate) fn is_default_class(meta: &ObjectMeta, keys: &[&str]) -> bool {
+    let annotations = meta.annotations.as_ref();
+    keys.iter()
+        .any(|key| annotations.and_then(|a| a.get(*key)).map(String::as_str) == Some("true"))
 }
 
 /// The status of a condition in a dynamic object's `status.conditions` (Gateway API style).

@@ -8,31 +8,29 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::finding;
-use crate::workload::{Workload, workloads};
+use super::{finding, pods_matching};
+use crate::Context;
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
-    let all_workloads = workloads(snapshot);
+pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for policy in &snapshot.network_policies {
         let object = object_ref(policy);
         let Some(spec) = policy.spec.as_ref() else {
             continue;
         };
-        findings.extend(selects_nothing(snapshot, &all_workloads, spec, &object));
+        findings.extend(selects_nothing(snapshot, spec, &object));
         findings.extend(allows_all(snapshot, policy, spec, &object));
     }
     findings
 }
 
 fn selects_nothing(
-    snapshot: &Snapshot,
-    all_workloads: &[Workload<'_>],
+    snapshot: &Context<'_>,
     spec: &NetworkPolicySpec,
     object: &ObjectRef,
 ) -> Option<Finding> {
     // With neither pods nor workloads anywhere, pods were not collected: nothing to judge.
-    if snapshot.pods.is_empty() && all_workloads.is_empty() {
+    if snapshot.pods.is_empty() && snapshot.workloads().is_empty() {
         return None;
     }
     let selector = spec.pod_selector.as_ref().map(LabelSelector::from_k8s)?;
@@ -40,17 +38,12 @@ fn selects_nothing(
         return None;
     }
     let namespace = object.namespace.as_deref().unwrap_or("");
-    let labels_of =
-        |meta: &kubewhy_source::meta::ObjectMeta| meta.labels.clone().unwrap_or_default();
-    let pod_matches = snapshot
-        .pods
-        .in_namespace(namespace)
-        .iter()
-        .any(|p| selector.matches(&labels_of(&p.metadata)));
-    let template_matches = all_workloads
-        .iter()
-        .filter(|w| w.object.namespace.as_deref() == Some(namespace))
-        .any(|w| selector.matches(&w.pod_labels()));
+    let pod_matches = pods_matching(snapshot, namespace, &selector)
+        .next()
+        .is_some();
+    let template_matches = snapshot
+        .workloads_in(namespace)
+        .any(|w| selector.matches(w.labels()));
     if pod_matches || template_matches {
         return None;
     }

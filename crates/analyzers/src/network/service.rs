@@ -10,10 +10,14 @@ use kubewhy_source::{
 };
 
 use super::{finding, pod_ready, ready_endpoints, selected_pods};
-use crate::{Context, workload::Workload};
+use crate::{Context, controllers::age_seconds, workload::Workload};
 
 /// At most this many selected pods are listed as related objects.
 const MAX_RELATED_PODS: usize = 5;
+
+/// How long selected pods may stay unready after a Ready transition or their creation before
+/// the Service counts as broken: a rollout or a slow readiness probe is not an outage yet.
+const ROLLOUT_GRACE_SECONDS: i64 = 600;
 
 pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -83,7 +87,7 @@ fn endpoints_finding(
         let with_status = pods.iter().any(|p| p.status.is_some());
         with_status.then(|| pods.iter().filter(|p| pod_ready(p)).count())
     })?;
-    if ready > 0 {
+    if ready > 0 || recently_changed(snapshot, pods) {
         return None;
     }
     let mut names: Vec<&str> = pods
@@ -138,7 +142,7 @@ fn no_pods_finding(
         ));
     }
     // Manifests carry templates and no pods; a workload scaled to zero is intentional.
-    let running_expected = templates.iter().any(|w| w.replicas != Some(0));
+    let running_expected = templates.iter().any(|w| running_expected(snapshot, w));
     if snapshot.pods.is_empty() || !running_expected {
         return None;
     }
@@ -159,6 +163,37 @@ fn no_pods_finding(
     );
     found.related = templates.iter().map(|w| w.object.clone()).collect();
     Some(found)
+}
+
+/// Whether the workload should have pods running now. Jobs and CronJobs run pods only for a
+/// while, and a bare Pod template is the pod itself; a DaemonSet runs one per node it fits,
+/// which only its status knows (zero when no node matches its selector).
+fn running_expected(snapshot: &Snapshot, workload: &Workload<'_>) -> bool {
+    match workload.object.kind.as_str() {
+        "Job" | "CronJob" | "Pod" => false,
+        "DaemonSet" => snapshot
+            .daemon_sets
+            .get(workload.object.namespace.as_deref(), &workload.object.name)
+            .and_then(|d| d.status.as_ref())
+            .is_some_and(|s| s.desired_number_scheduled > 0),
+        _ => workload.replicas != Some(0),
+    }
+}
+
+/// Whether the selected pods changed too recently to judge: the newest Ready transition, else
+/// pod creation, is younger than [`ROLLOUT_GRACE_SECONDS`]. Pods start unready during a
+/// rollout, and a probe may need a while to pass. Pods without either time do not count.
+fn recently_changed(snapshot: &Snapshot, pods: &[&Pod]) -> bool {
+    pods.iter().any(|pod| {
+        let ready = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+            .and_then(|c| c.last_transition_time.as_ref());
+        let time = ready.or(pod.metadata.creation_timestamp.as_ref());
+        age_seconds(snapshot, time).is_some_and(|age| age < ROLLOUT_GRACE_SECONDS)
+    })
 }
 
 fn target_port_findings(
@@ -226,8 +261,12 @@ fn missing_target(
                 Some(IntOrString::Int(n)) => *n,
                 _ => port.port,
             };
-            // Declared ports are informational: judge only containers that declare some.
-            if declared().next().is_none() || declared().any(|p| p.container_port == target) {
+            // Declared ports are informational: a container that declares none (a mesh pod's
+            // app container beside a sidecar that declares its own) may listen on any port.
+            let undeclared = containers
+                .iter()
+                .any(|c| c.ports.as_ref().is_none_or(Vec::is_empty));
+            if undeclared || declared().any(|p| p.container_port == target) {
                 return None;
             }
             let mut numbers: Vec<String> =

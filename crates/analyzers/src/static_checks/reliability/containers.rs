@@ -9,18 +9,23 @@ use kubewhy_source::{
     k8s::core::v1::{Container, Probe},
 };
 
-use super::finding;
+use super::{container_of, finding};
 use crate::{Context, workload::Workload};
 
 pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for workload in snapshot.workloads() {
+        let long_running = long_running(workload);
         for (container, init) in workload.containers() {
             let mut found: Vec<Finding> = image(workload, container).into_iter().collect();
             found.extend(resources(workload, container));
-            if !init {
-                found.extend(probes(workload, container));
-            }
+            // A native sidecar (an init container that restarts always) runs beside the app.
+            let sidecar = init && container.restart_policy.as_deref() == Some("Always");
+            found.extend(probes(
+                workload,
+                container,
+                long_running && (!init || sidecar),
+            ));
             found.extend(duplicate_env(workload, container));
             found.extend(env_refs(snapshot, workload, container));
             findings.extend(found.into_iter().map(|f| f.in_container(&container.name)));
@@ -40,8 +45,8 @@ fn floating(image: &str) -> bool {
 fn image(workload: &Workload, container: &Container) -> Option<Finding> {
     let image = container.image.as_deref().filter(|i| floating(i))?;
     let message = format!(
-        "Container {} of {} uses the floating image {image}.",
-        container.name, workload.object
+        "Container {} uses the floating image {image}.",
+        container_of(&container.name, &workload.object)
     );
     Some(finding(
         "image-tag-latest",
@@ -69,8 +74,8 @@ fn resources(workload: &Workload, container: &Container) -> Vec<Finding> {
     let mut out = Vec::new();
     if is_zero(request) {
         let message = format!(
-            "Container {} of {} has no CPU request.",
-            container.name, workload.object
+            "Container {} has no CPU request.",
+            container_of(&container.name, &workload.object)
         );
         out.push(finding(
             "container-cpu-request-unset",
@@ -81,8 +86,8 @@ fn resources(workload: &Workload, container: &Container) -> Vec<Finding> {
     }
     if is_zero(limit) {
         let message = format!(
-            "Container {} of {} has no memory limit.",
-            container.name, workload.object
+            "Container {} has no memory limit.",
+            container_of(&container.name, &workload.object)
         );
         out.push(finding(
             "container-memory-limit-unset",
@@ -94,7 +99,20 @@ fn resources(workload: &Workload, container: &Container) -> Vec<Finding> {
     out
 }
 
-fn probes(workload: &Workload, container: &Container) -> Vec<Finding> {
+/// Pods meant to keep running: not a Job's or CronJob's, and restarted always (the default).
+/// A run-to-completion pod has no use for liveness or readiness probes.
+fn long_running(workload: &Workload) -> bool {
+    !matches!(workload.object.kind.as_str(), "Job" | "CronJob")
+        && workload
+            .spec
+            .restart_policy
+            .as_deref()
+            .is_none_or(|p| p == "Always")
+}
+
+/// Missing liveness and readiness probes (only where `want_probes`), and probes aimed at a port
+/// the container does not expose.
+fn probes(workload: &Workload, container: &Container, want_probes: bool) -> Vec<Finding> {
     let mut out = Vec::new();
     let missing = [
         (
@@ -111,10 +129,10 @@ fn probes(workload: &Workload, container: &Container) -> Vec<Finding> {
         ),
     ];
     for (probe, check, reason, what) in missing {
-        if probe.is_none() {
+        if want_probes && probe.is_none() {
             let message = format!(
-                "Container {} of {} has no {what} probe.",
-                container.name, workload.object
+                "Container {} has no {what} probe.",
+                container_of(&container.name, &workload.object)
             );
             out.push(finding(check, workload.object.clone(), reason, message));
         }
@@ -127,8 +145,8 @@ fn probes(workload: &Workload, container: &Container) -> Vec<Finding> {
     for (probe, what) in probes {
         if let Some((port, handler)) = probe.as_ref().and_then(|p| unexposed_port(container, p)) {
             let message = format!(
-                "The {what} probe ({handler}) of container {} in {} targets port {port}, which the container does not expose.",
-                container.name, workload.object
+                "The {what} probe ({handler}) of container {} targets port {port}, which the container does not expose.",
+                container_of(&container.name, &workload.object)
             );
             out.push(finding(
                 "probe-port-not-exposed",
@@ -171,8 +189,9 @@ fn duplicate_env(workload: &Workload, container: &Container) -> Vec<Finding> {
     for var in container.env.iter().flatten() {
         if !seen.insert(var.name.as_str()) && reported.insert(var.name.as_str()) {
             let message = format!(
-                "Container {} of {} sets the environment variable {} more than once.",
-                container.name, workload.object, var.name
+                "Container {} sets the environment variable {} more than once.",
+                container_of(&container.name, &workload.object),
+                var.name
             );
             out.push(finding(
                 "env-var-duplicate",
@@ -225,8 +244,9 @@ fn env_refs(snapshot: &Snapshot, workload: &Workload, container: &Container) -> 
         };
         if let Some(problem) = problem {
             let message = format!(
-                "Environment variable {} of container {} in {} refers to {problem}.",
-                var.name, container.name, workload.object
+                "Environment variable {} of container {} refers to {problem}.",
+                var.name,
+                container_of(&container.name, &workload.object)
             );
             out.push(finding(
                 "env-ref-missing",

@@ -274,8 +274,10 @@ fn show_selector(selector: Option<&meta::LabelSelector>) -> String {
     parts.join(",")
 }
 
-/// A ServiceMonitor with no `namespaceSelector.matchNames` is read as looking at every
-/// namespace, and an empty label selector as selecting every Service.
+/// A ServiceMonitor looks in the namespaces of `namespaceSelector.matchNames`, in every namespace
+/// with `any: true`, and otherwise (as the Prometheus Operator does) only in its own namespace. A
+/// manifest without a namespace could be applied to any namespace, so it is not held to one. An
+/// empty label selector selects every Service.
 fn service_monitors(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     for monitor in dynamic_of_kind(snapshot, "ServiceMonitor") {
@@ -294,9 +296,16 @@ fn service_monitors(snapshot: &Snapshot) -> Vec<Finding> {
             .pointer("/spec/namespaceSelector/any")
             .and_then(serde_json::Value::as_bool)
             == Some(true);
+        let own = monitor.metadata.namespace.as_deref();
         let found = snapshot.services.iter().any(|s| {
             let namespace = s.metadata.namespace.as_deref().unwrap_or_default();
-            let in_namespace = any || names.is_empty() || names.iter().any(|n| n == namespace);
+            let in_namespace = if any {
+                true
+            } else if names.is_empty() {
+                own.is_none_or(|own| own == namespace)
+            } else {
+                names.iter().any(|n| n == namespace)
+            };
             let labels = s.metadata.labels.clone().unwrap_or_default();
             in_namespace
                 && parsed
@@ -368,8 +377,8 @@ fn target_ports(snapshot: &Snapshot) -> Vec<Finding> {
                     continue;
                 };
                 let message = format!(
-                    "Container {} of {} names a port {name}, which is not a valid port name.",
-                    container.name, workload.object
+                    "Container {} names a port {name}, which is not a valid port name.",
+                    super::container_of(&container.name, &workload.object)
                 );
                 out.push(
                     finding(

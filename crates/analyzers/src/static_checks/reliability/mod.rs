@@ -51,6 +51,15 @@ const CHECKS: &[&str] = &[
     "api-version-removed",
 ];
 
+/// Kinds whose `spec.replicas` says how many pods run (one when unset).
+const REPLICATED: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "DeploymentConfig",
+];
+
 impl Analyzer for ReliabilityAnalyzer {
     fn checks(&self) -> &'static [&'static str] {
         CHECKS
@@ -169,4 +178,10 @@ fn show_labels(labels: &BTreeMap<String, String>) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `"NAME" of KIND NAME`, how every message here names a container (after "container"); the
+/// finding's object carries the namespace.
+fn container_of(container: &str, object: &ObjectRef) -> String {
+    format!("\"{container}\" of {} {}", object.kind, object.name)
 }

@@ -1,20 +1,13 @@
 //! Pod-template checks: selectors, scheduling spread, network isolation, DNS, priority and restart
 //! policy.
 
+use std::collections::BTreeMap;
+
 use kubewhy_model::Finding;
 use kubewhy_source::{LabelSelector, Snapshot, k8s::core::v1::PodAffinityTerm};
 
-use super::finding;
+use super::{REPLICATED, finding};
 use crate::{Context, workload::Workload};
-
-/// Kinds whose `spec.replicas` says how many pods run (one when unset).
-const REPLICATED: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "DeploymentConfig",
-];
 
 /// Priority classes that Kubernetes ships and that need no PriorityClass object of the user's.
 const ACCEPTED_PRIORITY_CLASSES: &[&str] = &["system-cluster-critical", "system-node-critical"];
@@ -81,36 +74,24 @@ fn anti_affinity(workload: &Workload) -> Option<Finding> {
     if replicas < 2 {
         return None;
     }
-    let anti = workload
-        .spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.pod_anti_affinity.as_ref());
-    let required = anti.and_then(|a| {
-        a.required_during_scheduling_ignored_during_execution
-            .as_ref()
-    });
-    let preferred = anti.and_then(|a| {
-        a.preferred_during_scheduling_ignored_during_execution
-            .as_ref()
-    });
-    let terms = required.into_iter().flatten().chain(
-        preferred
-            .into_iter()
-            .flatten()
-            .map(|p| &p.pod_affinity_term),
-    );
+    let terms = anti_affinity_terms(workload);
     let namespace = workload.object.namespace.as_deref().unwrap_or_default();
-    let labels = workload.pod_labels();
+    let labels = workload.labels();
+    if spreads_by_host(workload, labels) {
+        return None;
+    }
     let mut foreign = None;
     for term in terms {
+        // A namespaceSelector adds namespaces to the list: `{}` adds all of them, and any other
+        // may match the workload's own, which the snapshot cannot always tell.
         if let Some(spaces) = term.namespaces.as_ref().filter(|n| !n.is_empty())
+            && term.namespace_selector.is_none()
             && !spaces.iter().any(|n| n == namespace)
         {
             foreign.get_or_insert_with(|| spaces.join(", "));
             continue;
         }
-        if selects(term, &labels) {
+        if selects(term, labels) {
             return None;
         }
     }
@@ -138,7 +119,46 @@ fn anti_affinity(workload: &Workload) -> Option<Finding> {
     ))
 }
 
-fn selects(term: &PodAffinityTerm, labels: &std::collections::BTreeMap<String, String>) -> bool {
+/// The required and preferred pod anti-affinity terms of a workload's pods.
+fn anti_affinity_terms<'a>(workload: &'a Workload) -> impl Iterator<Item = &'a PodAffinityTerm> {
+    let anti = workload
+        .spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.pod_anti_affinity.as_ref());
+    let required = anti.and_then(|a| {
+        a.required_during_scheduling_ignored_during_execution
+            .as_ref()
+    });
+    let preferred = anti.and_then(|a| {
+        a.preferred_during_scheduling_ignored_during_execution
+            .as_ref()
+    });
+    required.into_iter().flatten().chain(
+        preferred
+            .into_iter()
+            .flatten()
+            .map(|p| &p.pod_affinity_term),
+    )
+}
+
+/// A topology spread constraint over `kubernetes.io/hostname` that counts the workload's own
+/// pods spreads them across nodes as an anti-affinity rule would.
+fn spreads_by_host(workload: &Workload, labels: &BTreeMap<String, String>) -> bool {
+    workload
+        .spec
+        .topology_spread_constraints
+        .iter()
+        .flatten()
+        .any(|c| {
+            c.topology_key == "kubernetes.io/hostname"
+                && c.label_selector
+                    .as_ref()
+                    .is_some_and(|s| LabelSelector::from_k8s(s).matches(labels))
+        })
+}
+
+fn selects(term: &PodAffinityTerm, labels: &BTreeMap<String, String>) -> bool {
     term.label_selector
         .as_ref()
         .is_some_and(|s| LabelSelector::from_k8s(s).matches(labels))

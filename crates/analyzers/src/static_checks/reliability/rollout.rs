@@ -4,39 +4,70 @@
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
-    LabelSelector, Snapshot, dynamic_ref, k8s::policy::v1::PodDisruptionBudget, object_ref,
+    LabelSelector, Snapshot, dynamic_ref,
+    k8s::{core::v1::PodTemplateSpec, policy::v1::PodDisruptionBudget},
+    meta, object_ref,
 };
 
 use super::dangling::{Autoscaler, autoscalers};
 use super::{dynamic_of_kind, finding};
 use crate::Context;
+use std::collections::BTreeMap;
 
-/// API versions that Kubernetes no longer serves, with the release that removed them.
-const REMOVED_APIS: &[(&str, &str)] = &[
-    ("extensions/v1beta1", "1.22"),
-    ("apps/v1beta1", "1.16"),
-    ("apps/v1beta2", "1.16"),
-    ("networking.k8s.io/v1beta1", "1.22"),
-    ("rbac.authorization.k8s.io/v1beta1", "1.22"),
-    ("admissionregistration.k8s.io/v1beta1", "1.22"),
-    ("apiextensions.k8s.io/v1beta1", "1.22"),
-    ("scheduling.k8s.io/v1beta1", "1.22"),
-    ("certificates.k8s.io/v1beta1", "1.22"),
-    ("coordination.k8s.io/v1beta1", "1.22"),
-    ("policy/v1beta1", "1.25"),
-    ("batch/v1beta1", "1.25"),
-    ("autoscaling/v2beta1", "1.25"),
-    ("discovery.k8s.io/v1beta1", "1.25"),
-    ("events.k8s.io/v1beta1", "1.25"),
-    ("autoscaling/v2beta2", "1.26"),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "1.26"),
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "1.29"),
+/// API versions that Kubernetes no longer serves, with the kinds an entry covers (none: every
+/// kind) and the release that removed them. Where one group/version lost its kinds in different
+/// releases, the kind-specific rows come first.
+const REMOVED_APIS: &[(&str, &[&str], &str)] = &[
+    (
+        "extensions/v1beta1",
+        &[
+            "Deployment",
+            "DaemonSet",
+            "ReplicaSet",
+            "NetworkPolicy",
+            "PodSecurityPolicy",
+        ],
+        "1.16",
+    ),
+    ("extensions/v1beta1", &[], "1.22"),
+    ("apps/v1beta1", &[], "1.16"),
+    ("apps/v1beta2", &[], "1.16"),
+    ("networking.k8s.io/v1beta1", &[], "1.22"),
+    ("rbac.authorization.k8s.io/v1beta1", &[], "1.22"),
+    ("admissionregistration.k8s.io/v1beta1", &[], "1.22"),
+    ("apiextensions.k8s.io/v1beta1", &[], "1.22"),
+    ("apiregistration.k8s.io/v1beta1", &[], "1.22"),
+    ("authentication.k8s.io/v1beta1", &[], "1.22"),
+    ("authorization.k8s.io/v1beta1", &[], "1.22"),
+    ("scheduling.k8s.io/v1beta1", &[], "1.22"),
+    ("certificates.k8s.io/v1beta1", &[], "1.22"),
+    ("coordination.k8s.io/v1beta1", &[], "1.22"),
+    ("storage.k8s.io/v1beta1", &["CSIStorageCapacity"], "1.27"),
+    ("storage.k8s.io/v1beta1", &[], "1.22"),
+    ("policy/v1beta1", &[], "1.25"),
+    ("batch/v1beta1", &[], "1.25"),
+    ("autoscaling/v2beta1", &[], "1.25"),
+    ("discovery.k8s.io/v1beta1", &[], "1.25"),
+    ("events.k8s.io/v1beta1", &[], "1.25"),
+    ("node.k8s.io/v1beta1", &[], "1.25"),
+    ("autoscaling/v2beta2", &[], "1.26"),
+    ("flowcontrol.apiserver.k8s.io/v1beta1", &[], "1.26"),
+    ("flowcontrol.apiserver.k8s.io/v1beta2", &[], "1.29"),
+    ("flowcontrol.apiserver.k8s.io/v1beta3", &[], "1.32"),
 ];
 
-/// A replicated object as written: its selector labels, pod labels and replica count.
+/// The release that removed this API version of this kind, if any.
+fn removed_in(api_version: &str, kind: &str) -> Option<&'static str> {
+    REMOVED_APIS
+        .iter()
+        .find(|(v, kinds, _)| *v == api_version && (kinds.is_empty() || kinds.contains(&kind)))
+        .map(|(_, _, release)| *release)
+}
+
+/// A replicated object as written: the labels of its pods and its replica count.
 struct Replicated {
     object: ObjectRef,
-    selector_labels: std::collections::BTreeMap<String, String>,
+    labels: BTreeMap<String, String>,
     replicas: i32,
 }
 
@@ -47,7 +78,7 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Policies, off by default: skipped unless asked for, as they fire on most workloads.
     if cx.enabled("replicas-below-three") || cx.enabled("hpa-min-replicas-below-three") {
-        findings.extend(replicas(&replicated, &hpas));
+        findings.extend(replicas(snapshot, &replicated, &hpas));
     }
     if cx.enabled("rollout-strategy-not-rolling") {
         findings.extend(strategies(snapshot));
@@ -60,10 +91,7 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     }
     for object in &snapshot.dynamic {
         let reference = dynamic_ref(object);
-        if let Some((_, release)) = REMOVED_APIS
-            .iter()
-            .find(|(v, _)| *v == reference.api_version)
-        {
+        if let Some(release) = removed_in(&reference.api_version, &reference.kind) {
             let message = format!(
                 "{reference} uses the API version {}, which Kubernetes {release} removed.",
                 reference.api_version
@@ -79,65 +107,93 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     findings
 }
 
+/// The labels a replicated object's pods carry: its pod template labels, over its selector's
+/// `matchLabels` for manifests written without template labels (as kube-linter reads them).
+fn pod_labels(
+    selector: Option<&BTreeMap<String, String>>,
+    template: Option<&PodTemplateSpec>,
+) -> BTreeMap<String, String> {
+    let mut labels = selector.cloned().unwrap_or_default();
+    let template = template.and_then(|t| t.metadata.as_ref());
+    labels.extend(template.and_then(|m| m.labels.clone()).unwrap_or_default());
+    labels
+}
+
 /// Deployments, StatefulSets, DeploymentConfigs and uncontrolled ReplicaSets and
 /// ReplicationControllers, with one replica where `replicas` is unset.
 fn replicated(snapshot: &Snapshot) -> Vec<Replicated> {
-    let labels =
-        |s: &kubewhy_source::meta::LabelSelector| s.match_labels.clone().unwrap_or_default();
+    let owned = |m: &kubewhy_source::meta::ObjectMeta| m.owner_references.is_some();
     let mut out = Vec::new();
+    let typed =
+        |object, selector: &meta::LabelSelector, template, replicas: Option<i32>| Replicated {
+            object,
+            labels: pod_labels(selector.match_labels.as_ref(), template),
+            replicas: replicas.unwrap_or(1),
+        };
     for d in &snapshot.deployments {
-        out.push(Replicated {
-            object: object_ref(d),
-            selector_labels: labels(&d.spec.selector),
-            replicas: d.spec.replicas.unwrap_or(1),
-        });
+        let s = &d.spec;
+        out.push(typed(
+            object_ref(d),
+            &s.selector,
+            Some(&s.template),
+            s.replicas,
+        ));
     }
     for s in &snapshot.stateful_sets {
-        out.push(Replicated {
-            object: object_ref(s),
-            selector_labels: labels(&s.spec.selector),
-            replicas: s.spec.replicas.unwrap_or(1),
-        });
+        let spec = &s.spec;
+        out.push(typed(
+            object_ref(s),
+            &spec.selector,
+            Some(&spec.template),
+            spec.replicas,
+        ));
     }
-    for r in snapshot
-        .replica_sets
-        .iter()
-        .filter(|r| r.metadata.owner_references.is_none())
-    {
-        out.push(Replicated {
-            object: object_ref(r),
-            selector_labels: labels(&r.spec.selector),
-            replicas: r.spec.replicas.unwrap_or(1),
-        });
+    for r in snapshot.replica_sets.iter().filter(|r| !owned(&r.metadata)) {
+        let s = &r.spec;
+        out.push(typed(
+            object_ref(r),
+            &s.selector,
+            s.template.as_ref(),
+            s.replicas,
+        ));
     }
     for r in snapshot
         .replication_controllers
         .iter()
-        .filter(|r| r.metadata.owner_references.is_none())
+        .filter(|r| !owned(&r.metadata))
     {
         let spec = r.spec.as_ref();
         out.push(Replicated {
             object: object_ref(r),
-            selector_labels: spec.and_then(|s| s.selector.clone()).unwrap_or_default(),
+            labels: pod_labels(
+                spec.and_then(|s| s.selector.as_ref()),
+                spec.and_then(|s| s.template.as_ref()),
+            ),
             replicas: spec.and_then(|s| s.replicas).unwrap_or(1),
         });
     }
-    for d in dynamic_of_kind(snapshot, "DeploymentConfig") {
-        let replicas = d
-            .data
-            .pointer("/spec/replicas")
-            .and_then(serde_json::Value::as_i64);
-        out.push(Replicated {
-            object: dynamic_ref(d),
-            selector_labels: d
-                .data
-                .pointer("/spec/selector")
-                .and_then(|s| serde_json::from_value(s.clone()).ok())
-                .unwrap_or_default(),
-            replicas: replicas.and_then(|n| i32::try_from(n).ok()).unwrap_or(1),
-        });
-    }
+    out.extend(dynamic_of_kind(snapshot, "DeploymentConfig").map(deployment_config));
     out
+}
+
+/// An OpenShift DeploymentConfig, read from its untyped data.
+fn deployment_config(d: &kubewhy_source::DynamicObject) -> Replicated {
+    let field = |path: &str| {
+        d.data
+            .pointer(path)
+            .and_then(|v| serde_json::from_value::<BTreeMap<String, String>>(v.clone()).ok())
+    };
+    let mut labels = field("/spec/selector").unwrap_or_default();
+    labels.extend(field("/spec/template/metadata/labels").unwrap_or_default());
+    let replicas = d
+        .data
+        .pointer("/spec/replicas")
+        .and_then(serde_json::Value::as_i64);
+    Replicated {
+        object: dynamic_ref(d),
+        labels,
+        replicas: replicas.and_then(|n| i32::try_from(n).ok()).unwrap_or(1),
+    }
 }
 
 fn targets(hpa: &Autoscaler, object: &ObjectRef) -> bool {
@@ -146,12 +202,12 @@ fn targets(hpa: &Autoscaler, object: &ObjectRef) -> bool {
         && hpa.object.namespace == object.namespace
 }
 
-fn replicas(replicated: &[Replicated], hpas: &[Autoscaler]) -> Vec<Finding> {
+fn replicas(snapshot: &Snapshot, replicated: &[Replicated], hpas: &[Autoscaler]) -> Vec<Finding> {
     let mut out = Vec::new();
     // An autoscaler owns the replica count of its target; its floor is judged instead.
     for r in replicated
         .iter()
-        .filter(|r| r.replicas < 3 && !hpas.iter().any(|h| targets(h, &r.object)))
+        .filter(|r| r.replicas < 3 && autoscaler_floor(snapshot, hpas, &r.object).is_none())
     {
         let message = format!(
             "{} runs {}, fewer than three.",
@@ -276,23 +332,43 @@ fn disruption_budget(
             message,
         ));
     }
+    out.extend(min_available(snapshot, pdb, replicated, hpas));
+    out
+}
+
+/// `minAvailable` at or above the fewest pods of a workload the PDB covers.
+fn min_available(
+    snapshot: &Snapshot,
+    pdb: &PodDisruptionBudget,
+    replicated: &[Replicated],
+    hpas: &[Autoscaler],
+) -> Vec<Finding> {
+    let object = object_ref(pdb);
+    let spec = pdb.spec.as_ref();
     let selector = spec
-        .selector
-        .as_ref()
+        .and_then(|s| s.selector.as_ref())
         .map(LabelSelector::from_k8s)
         .filter(|s| !s.is_empty());
-    let (Some(min), Some(selector)) = (&spec.min_available, selector) else {
-        return out;
+    let (Some(min), Some(selector)) = (spec.and_then(|s| s.min_available.as_ref()), selector)
+    else {
+        return Vec::new();
     };
+    let mut out = Vec::new();
+    // The PDB covers the pods, so it is matched against the pod template labels.
     for r in replicated
         .iter()
-        .filter(|r| r.object.namespace == object.namespace && selector.matches(&r.selector_labels))
+        .filter(|r| r.object.namespace == object.namespace && selector.matches(&r.labels))
     {
-        let replicas = floor_replicas(snapshot, r, hpas);
+        let floor = autoscaler_floor(snapshot, hpas, &r.object).unwrap_or(r.replicas);
+        // A workload scaled to zero has no pods to evict; judge it at its first pod.
+        let replicas = floor.max(1);
         let needed = match min {
             IntOrString::Int(n) => i64::from(*n),
             IntOrString::String(s) => {
-                let percent: i64 = s.trim_end_matches('%').parse().unwrap_or(0);
+                // A malformed percentage is the API server's to reject, not a zero.
+                let Ok(percent) = s.trim_end_matches('%').parse::<i64>() else {
+                    continue;
+                };
                 (i64::from(replicas) * percent + 99) / 100
             }
         };
@@ -314,44 +390,52 @@ fn disruption_budget(
     out
 }
 
-/// The fewest replicas an object can run: an autoscaler's floor (HPA or KEDA ScaledObject) or
-/// its own `replicas`.
-fn floor_replicas(snapshot: &Snapshot, r: &Replicated, hpas: &[Autoscaler]) -> i32 {
-    if let Some(hpa) = hpas.iter().find(|h| targets(h, &r.object)) {
-        return hpa.min_replicas.unwrap_or(1);
+/// The floor of the autoscaler that owns an object's replica count: an HPA's `minReplicas`
+/// (default 1) or a KEDA ScaledObject's `minReplicaCount` (default 0). None when nothing
+/// autoscales it.
+fn autoscaler_floor(snapshot: &Snapshot, hpas: &[Autoscaler], object: &ObjectRef) -> Option<i32> {
+    if let Some(hpa) = hpas.iter().find(|h| targets(h, object)) {
+        return Some(hpa.min_replicas.unwrap_or(1));
     }
     let keda = dynamic_of_kind(snapshot, "ScaledObject").find(|s| {
-        let kind = s
-            .data
-            .pointer("/spec/scaleTargetRef/kind")
-            .and_then(serde_json::Value::as_str);
-        let name = s
-            .data
-            .pointer("/spec/scaleTargetRef/name")
-            .and_then(serde_json::Value::as_str);
-        kind.unwrap_or("Deployment") == r.object.kind
-            && name == Some(r.object.name.as_str())
-            && s.metadata.namespace == r.object.namespace
-    });
-    keda.map_or(r.replicas, |s| {
-        let min = s
-            .data
-            .pointer("/spec/minReplicaCount")
-            .and_then(serde_json::Value::as_i64);
-        min.and_then(|n| i32::try_from(n).ok()).unwrap_or(0)
-    })
+        let target = |field: &str| {
+            s.data
+                .pointer(&format!("/spec/scaleTargetRef/{field}"))
+                .and_then(serde_json::Value::as_str)
+        };
+        target("kind").unwrap_or("Deployment") == object.kind
+            && target("name") == Some(object.name.as_str())
+            && s.metadata.namespace == object.namespace
+    })?;
+    let min = keda
+        .data
+        .pointer("/spec/minReplicaCount")
+        .and_then(serde_json::Value::as_i64);
+    Some(min.and_then(|n| i32::try_from(n).ok()).unwrap_or(0))
+}
+
+/// Annotations under which Helm or Argo CD delete a hook Job themselves.
+const HOOK_DELETE_POLICIES: &[&str] = &[
+    "helm.sh/hook-delete-policy",
+    "argocd.argoproj.io/hook-delete-policy",
+];
+
+/// A Job whose cleanup is someone else's: one a CronJob or any other controller owns, or a Helm
+/// or Argo CD hook with a delete policy.
+fn managed(job: &kubewhy_source::k8s::batch::v1::Job) -> bool {
+    let owners = job.metadata.owner_references.iter().flatten();
+    let hooked = job
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| HOOK_DELETE_POLICIES.iter().any(|k| a.contains_key(*k)));
+    hooked || { owners }.any(|o| o.kind == "CronJob" || o.controller == Some(true))
 }
 
 fn jobs(snapshot: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     for job in &snapshot.jobs {
-        let owned = job
-            .metadata
-            .owner_references
-            .iter()
-            .flatten()
-            .any(|o| o.kind == "CronJob");
-        if !owned
+        if !managed(job)
             && job
                 .spec
                 .as_ref()
@@ -390,4 +474,28 @@ fn jobs(snapshot: &Snapshot) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::removed_in;
+
+    #[test]
+    fn removal_release_depends_on_kind_where_it_differs() {
+        assert_eq!(removed_in("extensions/v1beta1", "Deployment"), Some("1.16"));
+        assert_eq!(removed_in("extensions/v1beta1", "Ingress"), Some("1.22"));
+        assert_eq!(
+            removed_in("storage.k8s.io/v1beta1", "CSIStorageCapacity"),
+            Some("1.27")
+        );
+        assert_eq!(
+            removed_in("storage.k8s.io/v1beta1", "StorageClass"),
+            Some("1.22")
+        );
+        assert_eq!(
+            removed_in("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema"),
+            Some("1.32")
+        );
+        assert_eq!(removed_in("apps/v1", "Deployment"), None);
+    }
 }

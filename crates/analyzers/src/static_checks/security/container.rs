@@ -5,7 +5,7 @@
 use kubewhy_model::Finding;
 use kubewhy_source::k8s::core::v1::{Container, PodSecurityContext, SecurityContext};
 
-use super::{describe, finding};
+use super::{describe, finding, windows};
 use crate::workload::Workload;
 
 /// What every container check needs.
@@ -46,39 +46,48 @@ pub(super) fn check(workload: &Workload<'_>) -> Vec<Finding> {
             subject,
         };
         findings.extend(privileges(&ctx));
-        findings.extend(net_raw(&ctx));
-        findings.extend(run_as_root(&ctx));
+        if !windows(&workload.spec) {
+            findings.extend(linux_only(&ctx));
+            findings.extend(net_raw(&ctx));
+            findings.extend(run_as_root(&ctx));
+        }
         findings.extend(ports(&ctx));
         findings.extend(environment(&ctx));
     }
     findings
 }
 
-/// Privileged mode, privilege escalation, a writable root file system, an unmasked /proc.
+/// Privileged mode and privilege escalation.
 fn privileges(ctx: &Ctx<'_>) -> Vec<Finding> {
-    let sc = ctx.sc();
     let mut out = Vec::new();
-    if sc.and_then(|s| s.privileged) == Some(true) {
+    if ctx.sc().and_then(|s| s.privileged) == Some(true) {
         let message = format!(
             "The {} runs privileged (securityContext.privileged: true).",
             ctx.subject
         );
-        out.push(ctx.finding("container-privileged", "privileged", message));
+        out.push(ctx.finding("container-privileged", "Privileged", message));
     }
     out.extend(escalation(ctx));
+    out
+}
+
+/// A writable root file system and an unmasked /proc: Linux settings, left out for Windows pods.
+fn linux_only(ctx: &Ctx<'_>) -> Vec<Finding> {
+    let sc = ctx.sc();
+    let mut out = Vec::new();
     if sc.and_then(|s| s.read_only_root_filesystem) != Some(true) {
         let message = format!(
             "The {} does not have a read-only root file system (securityContext.readOnlyRootFilesystem is not true).",
             ctx.subject
         );
-        out.push(ctx.finding("container-root-fs-writable", "root-fs-writable", message));
+        out.push(ctx.finding("container-root-fs-writable", "RootFsWritable", message));
     }
     if sc.and_then(|s| s.proc_mount.as_deref()) == Some("Unmasked") {
         let message = format!(
             "The {} exposes /proc unmasked (securityContext.procMount: Unmasked).",
             ctx.subject
         );
-        out.push(ctx.finding("container-proc-unmasked", "proc-unmasked", message));
+        out.push(ctx.finding("container-proc-unmasked", "ProcUnmasked", message));
     }
     out
 }
@@ -97,13 +106,13 @@ fn escalation(ctx: &Ctx<'_>) -> Option<Finding> {
             "The {} sets securityContext.allowPrivilegeEscalation: true.",
             ctx.subject
         );
-        ("privilege-escalation-allowed", message)
+        ("PrivilegeEscalationAllowed", message)
     } else if sys_admin && sc.privileged != Some(true) {
         let message = format!(
             "The {} adds the SYS_ADMIN capability, which allows privilege escalation.",
             ctx.subject
         );
-        ("sys-admin-added", message)
+        ("SysAdminAdded", message)
     } else {
         return None;
     };
@@ -131,12 +140,12 @@ fn net_raw(ctx: &Ctx<'_>) -> Option<Finding> {
     };
     let (reason, message) = if has(&caps.add) {
         let message = format!("The {} adds the NET_RAW capability.", ctx.subject);
-        ("net-raw-added", message)
+        ("NetRawAdded", message)
     } else if has(&caps.drop) {
         return None;
     } else {
         let message = format!("The {} does not drop the NET_RAW capability.", ctx.subject);
-        ("net-raw-not-dropped", message)
+        ("NetRawNotDropped", message)
     };
     Some(ctx.finding("container-net-raw-not-dropped", reason, message))
 }
@@ -156,7 +165,7 @@ fn run_as_root(ctx: &Ctx<'_>) -> Option<Finding> {
         .unwrap_or(false);
     let (reason, message) = if group == Some(0) {
         (
-            "run-as-group-root",
+            "RunAsGroupRoot",
             format!(
                 "The {} runs with the root group (runAsGroup: 0).",
                 ctx.subject
@@ -172,7 +181,7 @@ fn run_as_root(ctx: &Ctx<'_>) -> Option<Finding> {
             "The {} runs as the root user (runAsUser: 0){consequence}.",
             ctx.subject
         );
-        ("run-as-user-root", message)
+        ("RunAsUserRoot", message)
     } else if user.is_some_and(|u| u > 0) || non_root {
         return None;
     } else {
@@ -180,7 +189,7 @@ fn run_as_root(ctx: &Ctx<'_>) -> Option<Finding> {
             "The {} is not set to runAsNonRoot and sets no non-zero runAsUser, so it runs as the image's user, often root.",
             ctx.subject
         );
-        ("run-as-non-root-unset", message)
+        ("RunAsNonRootUnset", message)
     };
     Some(ctx.finding("container-runs-as-root", reason, message))
 }
@@ -192,12 +201,12 @@ fn ports(ctx: &Ctx<'_>) -> Vec<Finding> {
         let number = port.container_port;
         if (1..1024).contains(&number) {
             let message = format!("The {} maps privileged port {number}.", ctx.subject);
-            out.push(ctx.finding("container-privileged-port", "privileged-port", message));
+            out.push(ctx.finding("container-privileged-port", "PrivilegedPort", message));
         }
         let protocol = port.protocol.as_deref().unwrap_or("TCP");
         if number == 22 && protocol == "TCP" {
             let message = format!("The {} exposes port 22/TCP, the SSH port.", ctx.subject);
-            out.push(ctx.finding("container-ssh-port", "ssh-port", message));
+            out.push(ctx.finding("container-ssh-port", "SshPort", message));
         }
     }
     out
@@ -211,16 +220,30 @@ fn secret_name(name: &str) -> bool {
         .any(|word| lower.contains(word))
 }
 
+/// A literal that names where a credential is rather than holding one: `DB_PASSWORD_FILE`,
+/// `SECRETS_DIR`, `PASSWORD_SECRET_NAME`, or a value that is an absolute path.
+fn secret_literal(name: &str, value: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let points_elsewhere = ["_FILE", "_PATH", "_DIR", "_NAME"]
+        .iter()
+        .any(|suffix| upper.ends_with(suffix));
+    secret_name(name) && !value.is_empty() && !points_elsewhere && !value.starts_with('/')
+}
+
 /// Literal values in variables named like secrets, and values read from Secrets.
 fn environment(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for var in ctx.container.env.iter().flatten() {
-        if secret_name(&var.name) && var.value.as_deref().is_some_and(|v| !v.is_empty()) {
+        if var
+            .value
+            .as_deref()
+            .is_some_and(|v| secret_literal(&var.name, v))
+        {
             let message = format!(
                 "The {} sets environment variable {} to a literal value in the manifest.",
                 ctx.subject, var.name
             );
-            out.push(ctx.finding("container-secret-in-env-value", "secret-literal", message));
+            out.push(ctx.finding("container-secret-in-env-value", "SecretLiteral", message));
         }
         let secret = var
             .value_from
@@ -231,7 +254,7 @@ fn environment(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "The {} reads environment variable {:?} from key {:?} of Secret {}.",
                 ctx.subject, var.name, secret.key, secret.name
             );
-            out.push(ctx.finding("container-secret-in-env-ref", "secret-key-ref", message));
+            out.push(ctx.finding("container-secret-in-env-ref", "SecretKeyRef", message));
         }
     }
     out
@@ -239,7 +262,20 @@ fn environment(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::capability;
+    use super::{capability, secret_literal};
+
+    #[test]
+    fn secret_literals_leave_out_paths_and_names() {
+        assert!(secret_literal("SECRET_BLAH", "secretsquirrels"));
+        assert!(secret_literal("db_password", "hunter2"));
+        assert!(!secret_literal("DB_PASSWORD", ""));
+        assert!(!secret_literal("DB_PASSWORD_FILE", "hunter2"));
+        assert!(!secret_literal("client_secret_path", "x"));
+        assert!(!secret_literal("SECRETS_DIR", "x"));
+        assert!(!secret_literal("PASSWORD_SECRET_NAME", "db-credentials"));
+        assert!(!secret_literal("DB_PASSWORD", "/run/secrets/db"));
+        assert!(!secret_literal("USER", "hunter2"));
+    }
 
     #[test]
     fn capability_names_ignore_case_and_prefix() {

@@ -3,7 +3,7 @@
 //! that allow privileged containers, and manifests whose keys are not sorted.
 
 use kubewhy_model::{Finding, ObjectRef};
-use kubewhy_source::{Snapshot, dynamic_ref, meta::ObjectMeta, object_ref};
+use kubewhy_source::{Snapshot, dynamic_ref, k8s::core::v1::Service, meta::ObjectMeta, object_ref};
 
 use super::{describe, finding};
 use crate::Context;
@@ -76,7 +76,9 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     }
     for service in &cx.services {
         let object = object_ref(service);
-        findings.extend(default_namespace(&object).filter(|_| namespace));
+        findings.extend(
+            default_namespace(&object).filter(|_| namespace && !api_server_service(service)),
+        );
         let kind = service.spec.as_ref().and_then(|s| s.type_.as_deref());
         if let Some(kind @ ("NodePort" | "LoadBalancer")) = kind {
             let message = format!(
@@ -84,9 +86,9 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
                 describe(&object)
             );
             let reason = if kind == "NodePort" {
-                "node-port"
+                "NodePort"
             } else {
-                "load-balancer"
+                "LoadBalancer"
             };
             findings.push(finding(
                 "service-exposed-externally",
@@ -103,21 +105,35 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     findings
 }
 
+/// `default/kubernetes`, the Service the API server creates for itself: it is always in the
+/// default namespace and nobody can move it.
+fn api_server_service(service: &Service) -> bool {
+    let labels = service.metadata.labels.as_ref();
+    let label = |key: &str| labels.and_then(|l| l.get(key)).map(String::as_str);
+    service.metadata.namespace.as_deref() == Some("default")
+        && service.metadata.name.as_deref() == Some("kubernetes")
+        && label("component") == Some("apiserver")
+        && label("provider") == Some("kubernetes")
+}
+
 fn default_namespace(object: &ObjectRef) -> Option<Finding> {
     let namespace = object.namespace.as_deref().unwrap_or_default();
     if !namespace.is_empty() && namespace != "default" {
         return None;
     }
-    let how = if namespace.is_empty() {
-        "names no namespace, so it lands in"
+    let message = if namespace.is_empty() {
+        format!(
+            "{} names no namespace, so it lands in the namespace given with -n or else the \
+             kubectl context's (default unless the context sets one).",
+            describe(object)
+        )
     } else {
-        "is in"
+        format!("{} is in the default namespace.", describe(object))
     };
-    let message = format!("{} {how} the default namespace.", describe(object));
     Some(finding(
         "object-in-default-namespace",
         object,
-        "default-namespace",
+        "DefaultNamespace",
         message,
     ))
 }
@@ -131,7 +147,7 @@ fn owner_label(maker: &PodMaker<'_>) -> Option<Finding> {
     Some(finding(
         "object-missing-owner-label",
         &maker.object,
-        "no-owner-label",
+        "NoOwnerLabel",
         message,
     ))
 }
@@ -167,7 +183,7 @@ fn email_annotation(maker: &PodMaker<'_>) -> Option<Finding> {
     Some(finding(
         "object-missing-email-annotation",
         &maker.object,
-        "no-email-annotation",
+        "NoEmailAnnotation",
         message,
     ))
 }
@@ -197,7 +213,7 @@ fn privileged_sccs(snapshot: &Snapshot) -> Vec<Finding> {
             finding(
                 "scc-allows-privileged",
                 &object,
-                "allows-privileged",
+                "AllowsPrivileged",
                 message,
             )
         })
@@ -232,7 +248,7 @@ fn unsorted_keys(snapshot: &Snapshot) -> Vec<Finding> {
             out.push(finding(
                 "manifest-keys-unsorted",
                 &object,
-                "unsorted-keys",
+                "UnsortedKeys",
                 message,
             ));
         }

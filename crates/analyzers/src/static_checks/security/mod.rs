@@ -8,6 +8,7 @@ mod pod;
 mod rbac;
 
 use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
+use kubewhy_source::k8s::core::v1::PodSpec;
 
 use crate::{Analyzer, Context};
 
@@ -70,7 +71,19 @@ fn finding(check: &'static str, object: &ObjectRef, reason: &str, message: Strin
     Finding::new(CheckId(check), severity, object.clone(), reason, message)
 }
 
-/// `Deployment web`, as messages name objects.
+/// A pod for Windows nodes (`spec.os.name: windows`, or a `kubernetes.io/os: windows` node
+/// selector). Linux security settings (users, capabilities, a read-only root, procMount,
+/// sysctls) do not apply there, and the API rejects most of them when `spec.os` says Windows.
+fn windows(spec: &PodSpec) -> bool {
+    spec.os.as_ref().is_some_and(|os| os.name == "windows")
+        || spec
+            .node_selector
+            .as_ref()
+            .and_then(|s| s.get("kubernetes.io/os"))
+            .is_some_and(|os| os == "windows")
+}
+
+/// `Deployment web`, as messages name objects (the report shows the namespace).
 fn describe(object: &ObjectRef) -> String {
     format!("{} {}", object.kind, object.name)
 }

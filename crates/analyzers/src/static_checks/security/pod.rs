@@ -4,13 +4,15 @@
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{Snapshot, k8s::core::v1::Container};
 
-use super::{describe, finding};
+use super::{describe, finding, windows};
 use crate::workload::Workload;
 
 /// Every pod-level check on `workload`.
 pub(super) fn check(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding> {
     let mut findings = host_namespaces(workload);
-    findings.extend(sysctls(workload));
+    if !windows(&workload.spec) {
+        findings.extend(sysctls(workload));
+    }
     findings.extend(service_account(snapshot, workload));
     findings.extend(host_paths(workload));
     findings
@@ -18,26 +20,33 @@ pub(super) fn check(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding
 
 fn host_namespaces(workload: &Workload<'_>) -> Vec<Finding> {
     let spec = &workload.spec;
+    // Check, field, namespace, reason.
     let shared = [
-        ("pod-host-ipc", "hostIPC", "IPC", spec.host_ipc),
+        ("pod-host-ipc", "hostIPC", "IPC", "HostIPC", spec.host_ipc),
         (
             "pod-host-network",
             "hostNetwork",
             "network",
+            "HostNetwork",
             spec.host_network,
         ),
-        ("pod-host-pid", "hostPID", "process", spec.host_pid),
+        (
+            "pod-host-pid",
+            "hostPID",
+            "process",
+            "HostPID",
+            spec.host_pid,
+        ),
     ];
     shared
         .into_iter()
         .filter(|(.., set)| *set == Some(true))
-        .map(|(check, field, namespace, _)| {
+        .map(|(check, field, namespace, reason, _)| {
             let message = format!(
                 "{} shares the host's {namespace} namespace ({field}: true).",
                 describe(&workload.object)
             );
-            let reason = format!("{}-enabled", field.to_ascii_lowercase());
-            finding(check, &workload.object, &reason, message)
+            finding(check, &workload.object, reason, message)
         })
         .collect()
 }
@@ -65,6 +74,13 @@ const SAFE_SYSCTLS: [&str; 10] = [
     "net.ipv4.tcp_keepalive_probes",
 ];
 
+/// Whether a sysctl is unsafe. Kubernetes accepts `/` as the separator too
+/// (`net/ipv4/ip_local_port_range`), so names are compared in their dotted form.
+fn unsafe_sysctl(name: &str) -> bool {
+    let name = name.replace('/', ".");
+    UNSAFE_SYSCTLS.iter().any(|p| name.starts_with(p)) && !SAFE_SYSCTLS.contains(&name.as_str())
+}
+
 fn sysctls(workload: &Workload<'_>) -> Vec<Finding> {
     let sysctls = workload
         .spec
@@ -74,10 +90,7 @@ fn sysctls(workload: &Workload<'_>) -> Vec<Finding> {
     sysctls
         .into_iter()
         .flatten()
-        .filter(|s| {
-            UNSAFE_SYSCTLS.iter().any(|p| s.name.starts_with(p))
-                && !SAFE_SYSCTLS.contains(&s.name.as_str())
-        })
+        .filter(|s| unsafe_sysctl(&s.name))
         .map(|s| {
             let message = format!(
                 "{} sets the unsafe sysctl {:?}.",
@@ -87,7 +100,7 @@ fn sysctls(workload: &Workload<'_>) -> Vec<Finding> {
             finding(
                 "pod-unsafe-sysctl",
                 &workload.object,
-                "unsafe-sysctl",
+                "UnsafeSysctl",
                 message,
             )
         })
@@ -111,7 +124,7 @@ fn service_account(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding>
             describe(object)
         );
         let check = "pod-deprecated-service-account-field";
-        out.push(finding(check, object, "deprecated-field", message));
+        out.push(finding(check, object, "DeprecatedField", message));
     }
     match name {
         None | Some("default") => {
@@ -125,7 +138,7 @@ fn service_account(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding>
                 describe(object)
             );
             let check = "pod-default-service-account";
-            out.push(finding(check, object, "default-service-account", message));
+            out.push(finding(check, object, "DefaultServiceAccount", message));
         }
         Some(name) => {
             if snapshot
@@ -138,7 +151,7 @@ fn service_account(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding>
                     describe(object)
                 );
                 let check = "pod-service-account-missing";
-                let mut f = finding(check, object, "service-account-not-found", message);
+                let mut f = finding(check, object, "ServiceAccountNotFound", message);
                 let namespace = object.namespace.as_deref();
                 f.related
                     .push(ObjectRef::new("v1", "ServiceAccount", namespace, name));
@@ -169,33 +182,50 @@ fn host_paths(workload: &Workload<'_>) -> Vec<Finding> {
         let Some(host) = &volume.host_path else {
             continue;
         };
-        for (container, _) in workload.containers() {
+        for (container, init) in workload.containers() {
             let mounts = container.volume_mounts.iter().flatten();
             for mount in mounts.filter(|m| m.name == volume.name) {
-                let mounted = format!("{:?} at {:?}", host.path, mount.mount_path);
-                out.extend(host_path_mount(
-                    workload,
+                let mount = Mount {
                     container,
-                    &host.path,
-                    &mounted,
-                    mount.read_only,
-                ));
+                    init,
+                    path: &host.path,
+                    mounted: format!("{:?} at {:?}", host.path, mount.mount_path),
+                    read_only: mount.read_only,
+                };
+                out.extend(host_path_mount(workload, &mount));
             }
         }
     }
     out
 }
 
-/// The findings of one mount of host path `path` into `container`.
-fn host_path_mount(
-    workload: &Workload<'_>,
-    container: &Container,
-    path: &str,
-    mounted: &str,
+/// One container's mount of a hostPath volume.
+struct Mount<'a> {
+    container: &'a Container,
+    init: bool,
+    /// The host path.
+    path: &'a str,
+    /// `"/var/run" at "/host/run"`, for messages.
+    mounted: String,
     read_only: Option<bool>,
-) -> Vec<Finding> {
+}
+
+/// The findings of one mount of a host path into a container.
+fn host_path_mount(workload: &Workload<'_>, mount: &Mount<'_>) -> Vec<Finding> {
+    let Mount {
+        container,
+        path,
+        read_only,
+        ..
+    } = *mount;
+    let mounted = &mount.mounted;
+    let kind = if mount.init {
+        "Init container"
+    } else {
+        "Container"
+    };
     let subject = format!(
-        "Container {:?} of {}",
+        "{kind} {:?} of {}",
         container.name,
         describe(&workload.object)
     );
@@ -212,7 +242,7 @@ fn host_path_mount(
         let message = format!("{subject} mounts the sensitive host directory {mounted}.");
         out.push(on(
             "host-sensitive-path-mounted",
-            "sensitive-host-path",
+            "SensitiveHostPath",
             message,
         ));
     }
@@ -220,13 +250,28 @@ fn host_path_mount(
         let message = format!("{subject} mounts the container runtime socket {mounted}.");
         out.push(on(
             "container-runtime-socket-mounted",
-            "runtime-socket",
+            "RuntimeSocket",
             message,
         ));
     }
     if read_only != Some(true) {
         let message = format!("{subject} mounts host path {mounted} writable.");
-        out.push(on("host-path-writable", "host-path-writable", message));
+        out.push(on("host-path-writable", "HostPathWritable", message));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unsafe_sysctl;
+
+    #[test]
+    fn sysctls_match_with_either_separator() {
+        assert!(unsafe_sysctl("net.core.somaxconn"));
+        assert!(unsafe_sysctl("net/core/somaxconn"));
+        assert!(!unsafe_sysctl("net.ipv4.ip_local_port_range"));
+        assert!(!unsafe_sysctl("net/ipv4/ip_local_port_range"));
+        assert!(!unsafe_sysctl("kernel/shm_rmid_forced"));
+        assert!(!unsafe_sysctl("vm.swappiness"));
+    }
 }

@@ -89,7 +89,7 @@ struct Access {
 
 const POD_CREATION: Access = Access {
     check: "rbac-grants-pod-creation",
-    reason: "grants-pod-creation",
+    reason: "GrantsPodCreation",
     resources: &[
         "pods",
         "deployments",
@@ -105,7 +105,7 @@ const POD_CREATION: Access = Access {
 
 const SECRET_ACCESS: Access = Access {
     check: "rbac-grants-secret-access",
-    reason: "grants-secret-access",
+    reason: "GrantsSecretAccess",
     resources: &["secrets"],
     verbs: &["get", "list", "watch", "create", "delete"],
 };
@@ -169,22 +169,54 @@ fn bound_grants(
         let role = snapshot
             .roles
             .get(binding.object.namespace.as_deref(), name)?;
-        return Some((
-            object_ref(role),
-            grants(role.rules.as_deref().unwrap_or_default(), access),
-        ));
+        let mut found = grants(role.rules.as_deref().unwrap_or_default(), access);
+        dedup(&mut found);
+        return Some((object_ref(role), found));
     }
     let role = snapshot.cluster_roles.get(None, name)?;
-    let mut found = grants(role.rules.as_deref().unwrap_or_default(), access);
-    for part in aggregated(snapshot, role) {
-        for grant in grants(part.rules.as_deref().unwrap_or_default(), access) {
-            found.push(format!(
-                "{grant} (aggregated from ClusterRole {})",
-                part.metadata.name.as_deref().unwrap_or_default()
-            ));
-        }
+    let own = role.rules.as_deref().unwrap_or_default();
+    let mut found = grants(own, access);
+    dedup(&mut found);
+    // On a live cluster the controller has already copied the aggregated rules into `rules`;
+    // following the selectors again would count each grant twice. Only a manifest, whose
+    // `rules` are left empty for the controller to fill, needs them followed.
+    if own.is_empty() {
+        found.extend(aggregated_grants(snapshot, role, access));
     }
     Some((object_ref(role), found))
+}
+
+/// What the ClusterRoles an aggregated ClusterRole selects grant of `access`, each grant once
+/// with every role it comes from.
+fn aggregated_grants(snapshot: &Snapshot, role: &ClusterRole, access: &Access) -> Vec<String> {
+    let mut sources: Vec<(String, Vec<&str>)> = Vec::new();
+    for part in aggregated(snapshot, role) {
+        let name = part.metadata.name.as_deref().unwrap_or_default();
+        for grant in grants(part.rules.as_deref().unwrap_or_default(), access) {
+            match sources.iter_mut().find(|(g, _)| *g == grant) {
+                Some((_, names)) if !names.contains(&name) => names.push(name),
+                Some(_) => {}
+                None => sources.push((grant, vec![name])),
+            }
+        }
+    }
+    sources
+        .into_iter()
+        .map(|(grant, names)| {
+            let roles = if names.len() == 1 {
+                "ClusterRole"
+            } else {
+                "ClusterRoles"
+            };
+            format!("{grant} (aggregated from {roles} {})", names.join(", "))
+        })
+        .collect()
+}
+
+/// Drops repeated grants, keeping the first of each.
+fn dedup(found: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|g| seen.insert(g.clone()));
 }
 
 fn access(snapshot: &Snapshot, binding: &Binding<'_>, access: &Access) -> Option<Finding> {
@@ -210,9 +242,9 @@ fn cluster_admin(binding: &Binding<'_>) -> Option<Finding> {
     }
     let (scope, reason) = match &binding.object.namespace {
         Some(ns) if binding.object.kind == "RoleBinding" => {
-            (format!("in namespace {ns}"), "cluster-admin-in-namespace")
+            (format!("in namespace {ns}"), "ClusterAdminInNamespace")
         }
-        _ => ("cluster-wide".to_owned(), "cluster-admin-bound"),
+        _ => ("cluster-wide".to_owned(), "ClusterAdminBound"),
     };
     let message = format!(
         "{} grants the cluster-admin role {scope} to {}.",
@@ -272,7 +304,7 @@ fn wildcards(snapshot: &Snapshot) -> Vec<Finding> {
             Some(finding(
                 "rbac-wildcard-rule",
                 &object,
-                "wildcard-in-rules",
+                "WildcardInRules",
                 message,
             ))
         })
