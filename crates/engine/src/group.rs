@@ -77,11 +77,12 @@ fn fold_symptoms(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grouped> {
             out.push(symptom);
             continue;
         };
-        for target in out
+        // The worst problem of that root is the cause; it is at least as bad as what it causes.
+        let target = out
             .iter_mut()
             .filter(|g| can_cause(g) && key(&g.issue.root) == cause)
-        {
-            // The cause is at least as bad as what it causes.
+            .max_by_key(|g| g.issue.severity);
+        if let Some(target) = target {
             target.issue.severity = target.issue.severity.max(symptom.issue.severity);
             let object = &symptom.issue.root;
             if target.issue.root != *object && !target.issue.related.contains(object) {
