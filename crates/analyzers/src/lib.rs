@@ -8,6 +8,7 @@ mod context;
 mod controllers;
 mod events;
 mod evidence;
+mod findings;
 mod network;
 mod nodes;
 mod pods;

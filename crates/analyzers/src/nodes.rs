@@ -4,7 +4,7 @@
 //! polarity is known: a condition type missing from [`KNOWN_PROBLEMS`] is never flagged, since
 //! for an unknown type nobody can tell whether True is good or bad.
 
-use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
+use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
     k8s::core::v1::{Node, NodeCondition, Pod},
@@ -253,16 +253,4 @@ fn unschedulable(pod: &Pod) -> bool {
             })
 }
 
-fn finding(
-    snapshot: &Snapshot,
-    check: &'static str,
-    object: &ObjectRef,
-    reason: &str,
-    message: String,
-) -> Finding {
-    // Every id used here is in CHECKS; the catalog test proves each has an entry.
-    let severity = crate::check(check).map_or(Severity::Error, |c| c.severity);
-    let mut finding = Finding::new(CheckId(check), severity, object.clone(), reason, message);
-    finding.evidence.events = evidence::events(snapshot, object);
-    finding
-}
+use crate::findings::with_events as finding;

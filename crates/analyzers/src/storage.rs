@@ -1,7 +1,7 @@
 //! Storage: PersistentVolumeClaims that stay Pending or were lost, PersistentVolumes released
 //! or failed, and StorageClasses that compete to be the default.
 
-use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
+use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
     k8s::{
@@ -14,7 +14,6 @@ use kubewhy_source::{
 use crate::{
     Analyzer, Context,
     controllers::{age_seconds, human_duration},
-    evidence,
     network::is_default_class,
 };
 
@@ -55,18 +54,7 @@ impl Analyzer for StorageAnalyzer {
     }
 }
 
-fn finding(
-    snapshot: &Snapshot,
-    check: &'static str,
-    object: &ObjectRef,
-    reason: &str,
-    message: String,
-) -> Finding {
-    let severity = crate::check(check).map_or(Severity::Warning, |c| c.severity);
-    let mut finding = Finding::new(CheckId(check), severity, object.clone(), reason, message);
-    finding.evidence.events = evidence::events(snapshot, object);
-    finding
-}
+use crate::findings::with_events as finding;
 
 fn claim(snapshot: &Snapshot, claim: &PersistentVolumeClaim) -> Option<Finding> {
     let object = object_ref(claim);

@@ -9,7 +9,7 @@ mod placement;
 mod shm;
 mod volumes;
 
-use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
+use kubewhy_model::{Finding, ObjectRef};
 
 use crate::{Analyzer, Context};
 
@@ -51,11 +51,7 @@ impl Analyzer for AiAnalyzer {
     }
 }
 
-/// A finding of `check` on `object`, with the severity of the check's catalog entry.
-fn finding(check: &'static str, object: &ObjectRef, reason: &str, message: String) -> Finding {
-    let severity = crate::check(check).map_or(Severity::Warning, |c| c.severity);
-    Finding::new(CheckId(check), severity, object.clone(), reason, message)
-}
+use crate::findings::finding;
 
 /// `Deployment web`, as messages name objects (the report shows the namespace).
 fn describe(object: &ObjectRef) -> String {

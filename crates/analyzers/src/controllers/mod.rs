@@ -27,7 +27,7 @@ mod job;
 mod pdb;
 mod statefulset;
 
-use kubewhy_model::{CheckId, ConditionEvidence, Finding, ObjectRef, Severity};
+use kubewhy_model::{ConditionEvidence, Finding, ObjectRef};
 use kubewhy_source::{Snapshot, k8s::core::v1::Pod, meta::Time};
 
 use crate::{Analyzer, Context, evidence};
@@ -157,39 +157,11 @@ pub(crate) fn status_stale(generation: Option<i64>, observed: Option<i64>) -> bo
     matches!((generation, observed), (Some(g), Some(o)) if o < g)
 }
 
-/// A finding with the catalog's severity and the object's warning events as evidence.
-pub(crate) fn finding(
-    snapshot: &Snapshot,
-    check: &'static str,
-    object: &ObjectRef,
-    reason: &str,
-    message: String,
-) -> Finding {
-    // Every id used here is in CHECKS; the catalog test proves each has an entry.
-    let severity = crate::check(check).map_or(Severity::Warning, |c| c.severity);
-    let mut finding = Finding::new(CheckId(check), severity, object.clone(), reason, message);
-    finding.evidence.events = evidence::events(snapshot, object);
-    finding
-}
+pub(crate) use crate::findings::{human_duration, with_events as finding};
 
 /// Seconds from `time` to when the snapshot was observed.
 pub(crate) fn age_seconds(snapshot: &Snapshot, time: Option<&Time>) -> Option<i64> {
     Some((snapshot.observed_at()? - time?.0).get_seconds())
-}
-
-/// `3h 12m`, `45m`, `30s`.
-pub(crate) fn human_duration(seconds: i64) -> String {
-    let (d, h, m) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3600,
-        seconds % 3600 / 60,
-    );
-    match (d, h, m) {
-        (0, 0, 0) => format!("{seconds}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
 }
 
 #[cfg(test)]

@@ -9,14 +9,14 @@ mod webhook;
 
 use std::collections::BTreeMap;
 
-use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
+use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
     LabelSelector, Snapshot,
     k8s::core::v1::{Pod, Service},
     meta::ObjectMeta,
 };
 
-use crate::{Analyzer, Context, evidence};
+use crate::{Analyzer, Context};
 
 /// The network analyzer.
 pub struct NetworkAnalyzer;
@@ -53,19 +53,7 @@ impl Analyzer for NetworkAnalyzer {
     }
 }
 
-/// A finding with the catalog severity and the object's warning events as evidence.
-fn finding(
-    snapshot: &Snapshot,
-    check: &'static str,
-    object: &ObjectRef,
-    reason: &str,
-    message: String,
-) -> Finding {
-    let severity = crate::check(check).map_or(Severity::Warning, |c| c.severity);
-    let mut finding = Finding::new(CheckId(check), severity, object.clone(), reason, message);
-    finding.evidence.events = evidence::events(snapshot, object);
-    finding
-}
+use crate::findings::with_events as finding;
 
 /// A reference to an object that may not exist, for `related`.
 fn reference(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> ObjectRef {

@@ -91,17 +91,4 @@ fn or_unknown(message: &str) -> &str {
     }
 }
 
-/// `3h 12m`, `45m`, `30s`.
-pub(crate) fn human_duration(seconds: i64) -> String {
-    let (d, h, m) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3600,
-        seconds % 3600 / 60,
-    );
-    match (d, h, m) {
-        (0, 0, 0) => format!("{seconds}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
-}
+pub(crate) use crate::findings::human_duration;

@@ -7,7 +7,7 @@ mod metadata;
 mod pod;
 mod rbac;
 
-use kubewhy_model::{CheckId, Finding, ObjectRef, Severity};
+use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::k8s::core::v1::PodSpec;
 
 use crate::{Analyzer, Context};
@@ -65,11 +65,7 @@ impl Analyzer for SecurityAnalyzer {
     }
 }
 
-/// A finding of `check` on `object`, with the severity of the check's catalog entry.
-fn finding(check: &'static str, object: &ObjectRef, reason: &str, message: String) -> Finding {
-    let severity = crate::check(check).map_or(Severity::Warning, |c| c.severity);
-    Finding::new(CheckId(check), severity, object.clone(), reason, message)
-}
+use crate::findings::finding;
 
 /// A pod for Windows nodes (`spec.os.name: windows`, or a `kubernetes.io/os: windows` node
 /// selector). Linux security settings (users, capabilities, a read-only root, procMount,
