@@ -84,26 +84,14 @@ fn key(object: &ObjectRef) -> Key {
     )
 }
 
-/// Every pod spec to judge, once per root: the workloads' templates, and the pods whose
-/// controller is known only by reference (its root is not a workload in the snapshot).
+/// Every pod spec to judge: the workloads' templates, which include the pods no workload in the
+/// snapshot controls.
 fn subjects<'a>(snapshot: &'a Context<'_>) -> Vec<(ObjectRef, Cow<'a, PodSpec>)> {
-    let mut out: Vec<(ObjectRef, Cow<'a, PodSpec>)> = snapshot
+    snapshot
         .workloads()
         .iter()
         .map(|w| (w.object.clone(), Cow::Borrowed(w.spec.as_ref())))
-        .collect();
-    let mut seen: BTreeSet<Key> = out.iter().map(|(o, _)| key(o)).collect();
-    for pod in &snapshot.pods {
-        let object = object_ref(pod);
-        let root = snapshot.root_of(&object);
-        if seen.contains(&key(&object)) || !seen.insert(key(&root)) {
-            continue;
-        }
-        if let Some(spec) = &pod.spec {
-            out.push((object, Cow::Borrowed(spec)));
-        }
-    }
-    out
+        .collect()
 }
 
 /// Every reference of a pod spec, in spec order.

@@ -15,7 +15,9 @@ use kubewhy_source::{
 use super::{dynamic_of_kind, exists, finding, pod_label_sets, show_labels};
 use crate::workload::workloads;
 
-type LabelSets = Vec<(Option<String>, BTreeMap<String, String>)>;
+/// Pod label sets by namespace: selectors only look inside their own namespace, and scanning
+/// every label set for every Service is quadratic on a large cluster.
+type LabelSets = BTreeMap<String, Vec<BTreeMap<String, String>>>;
 
 /// A HorizontalPodAutoscaler of any API version, reduced to what the checks read.
 pub(super) struct Autoscaler {
@@ -59,7 +61,13 @@ pub(super) fn autoscalers(snapshot: &Snapshot) -> Vec<Autoscaler> {
 }
 
 pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
-    let labels = pod_label_sets(snapshot);
+    let mut labels = LabelSets::new();
+    for (namespace, set) in pod_label_sets(snapshot) {
+        labels
+            .entry(namespace.unwrap_or_default())
+            .or_default()
+            .push(set);
+    }
     let mut findings = services(snapshot, &labels);
     for ingress in &snapshot.ingresses {
         findings.extend(ingress_backends(snapshot, ingress));
@@ -87,8 +95,8 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
 
 fn selects_any(labels: &LabelSets, namespace: Option<&str>, selector: &LabelSelector) -> bool {
     labels
-        .iter()
-        .any(|(ns, l)| ns.as_deref() == namespace && selector.matches(l))
+        .get(namespace.unwrap_or(""))
+        .is_some_and(|sets| sets.iter().any(|l| selector.matches(l)))
 }
 
 fn services(snapshot: &Snapshot, labels: &LabelSets) -> Vec<Finding> {
