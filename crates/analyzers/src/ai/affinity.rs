@@ -7,7 +7,7 @@ use kubewhy_source::k8s::core::v1::{Node, NodeSelectorRequirement, PodSpec, Tain
 
 /// Whether `toleration` tolerates `taint`: same effect (or none given), and the same key and
 /// value, or the key alone with `operator: Exists` (no key tolerates every taint).
-pub(super) fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
+pub(crate) fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
     let effect = toleration.effect.as_deref().unwrap_or_default();
     if !effect.is_empty() && effect != taint.effect {
         return false;

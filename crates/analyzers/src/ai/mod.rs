@@ -1,7 +1,7 @@
 //! AI workloads: GPU requests and placement, shared memory, model servers' probes and exposure,
 //! model volumes. Images and commands are recognized by the explicit rules in `frameworks`.
 
-mod affinity;
+pub(crate) mod affinity;
 mod frameworks;
 mod gpu;
 mod model_server;

@@ -2,12 +2,13 @@
 //! Pods that are unavailable only because their node is down are left to the node's finding,
 //! and pods that became unready within the grace period are still starting.
 
+use crate::ai::affinity::tolerates;
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
     k8s::{
         apps::v1::DaemonSet,
-        core::v1::{Node, Pod, Taint, Toleration},
+        core::v1::{Node, Pod},
     },
     meta::Time,
     object_ref,
@@ -152,20 +153,4 @@ fn excused_nodes(snapshot: &Snapshot, set: &DaemonSet) -> i32 {
     nodes.sort_unstable();
     nodes.dedup();
     i32::try_from(nodes.len()).unwrap_or(i32::MAX)
-}
-
-/// The scheduler's toleration match: an empty effect matches every effect, `Exists` with an
-/// empty key matches every taint.
-fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
-    let effect = toleration.effect.as_deref().unwrap_or_default();
-    if !effect.is_empty() && effect != taint.effect {
-        return false;
-    }
-    let key = toleration.key.as_deref().unwrap_or_default();
-    if toleration.operator.as_deref() == Some("Exists") {
-        return key.is_empty() || key == taint.key;
-    }
-    key == taint.key
-        && toleration.value.as_deref().unwrap_or_default()
-            == taint.value.as_deref().unwrap_or_default()
 }
