@@ -227,14 +227,10 @@ fn missing(snapshot: &Snapshot, object: &ObjectRef, spec: &PodSpec) -> Vec<Findi
         .into_iter()
         .map(|((kind, name), places)| {
             let mut finding = missing_finding(object, kind, &name, places);
-            finding.related.push(ObjectRef {
-                // Every kind a pod spec names is in the core group.
-                api_version: "v1".into(),
-                kind: kind.to_owned(),
-                namespace: Some(namespace.to_owned()),
-                name,
-                uid: None,
-            });
+            // Every kind a pod spec names is in the core group.
+            finding
+                .related
+                .push(ObjectRef::new("v1", kind, Some(namespace), name));
             finding.evidence.events.clone_from(&events);
             finding
         })

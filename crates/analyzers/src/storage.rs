@@ -95,13 +95,12 @@ fn class_not_found(
         "StorageClassNotFound",
         message,
     );
-    found.related.push(ObjectRef {
-        api_version: "storage.k8s.io/v1".into(),
-        kind: "StorageClass".into(),
-        namespace: None,
-        name: class.to_owned(),
-        uid: None,
-    });
+    found.related.push(ObjectRef::new(
+        "storage.k8s.io/v1",
+        "StorageClass",
+        None,
+        class,
+    ));
     Some(found)
 }
 

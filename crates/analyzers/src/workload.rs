@@ -94,17 +94,17 @@ fn controlled<K: Object>(snapshot: &Snapshot, item: &K) -> bool {
         })
 }
 
-fn template<'a>(
-    object: ObjectRef,
-    meta: &'a ObjectMeta,
+/// The workload of `item`, when it has a pod template with a spec.
+fn template<'a, K: Object>(
+    item: &'a K,
     template: Option<&'a PodTemplateSpec>,
     selector: Option<LabelSelector>,
     replicas: Option<i32>,
 ) -> Option<Workload<'a>> {
     let template = template?;
     Some(Workload {
-        object,
-        meta: Cow::Borrowed(meta),
+        object: object_ref(item),
+        meta: Cow::Borrowed(item.metadata()),
         template_meta: template
             .metadata
             .as_ref()
@@ -118,35 +118,37 @@ fn template<'a>(
 /// Every workload in the snapshot, in kind order, then namespace and name.
 #[must_use]
 pub fn workloads(snapshot: &Snapshot) -> Vec<Workload<'_>> {
+    let mut out = controllers(snapshot);
+    out.extend(bare_pods(snapshot));
+    out.extend(deployment_configs(snapshot));
+    out
+}
+
+/// The controllers' templates, except those of controllers that another one controls.
+fn controllers(snapshot: &Snapshot) -> Vec<Workload<'_>> {
     let mut out = Vec::new();
-    let k8s_selector = |s: &kubewhy_source::meta::LabelSelector| Some(LabelSelector::from_k8s(s));
+    let from_k8s = |s: &kubewhy_source::meta::LabelSelector| Some(LabelSelector::from_k8s(s));
     for d in &snapshot.deployments {
-        let spec = Some(&d.spec);
         out.extend(template(
-            object_ref(d),
-            &d.metadata,
-            spec.map(|s| &s.template),
-            spec.and_then(|s| k8s_selector(&s.selector)),
-            spec.and_then(|s| s.replicas),
+            d,
+            Some(&d.spec.template),
+            from_k8s(&d.spec.selector),
+            d.spec.replicas,
         ));
     }
     for s in &snapshot.stateful_sets {
-        let spec = Some(&s.spec);
         out.extend(template(
-            object_ref(s),
-            &s.metadata,
-            spec.map(|s| &s.template),
-            spec.and_then(|s| k8s_selector(&s.selector)),
-            spec.and_then(|s| s.replicas),
+            s,
+            Some(&s.spec.template),
+            from_k8s(&s.spec.selector),
+            s.spec.replicas,
         ));
     }
     for d in &snapshot.daemon_sets {
-        let spec = Some(&d.spec);
         out.extend(template(
-            object_ref(d),
-            &d.metadata,
-            spec.map(|s| &s.template),
-            spec.and_then(|s| k8s_selector(&s.selector)),
+            d,
+            Some(&d.spec.template),
+            from_k8s(&d.spec.selector),
             None,
         ));
     }
@@ -155,15 +157,20 @@ pub fn workloads(snapshot: &Snapshot) -> Vec<Workload<'_>> {
         .iter()
         .filter(|r| !controlled(snapshot, *r))
     {
-        let spec = Some(&r.spec);
         out.extend(template(
-            object_ref(r),
-            &r.metadata,
-            spec.and_then(|s| s.template.as_ref()),
-            spec.and_then(|s| k8s_selector(&s.selector)),
-            spec.and_then(|s| s.replicas),
+            r,
+            r.spec.template.as_ref(),
+            from_k8s(&r.spec.selector),
+            r.spec.replicas,
         ));
     }
+    out.extend(legacy_and_batch(snapshot));
+    out
+}
+
+/// ReplicationControllers, Jobs and CronJobs: templates under other field names.
+fn legacy_and_batch(snapshot: &Snapshot) -> Vec<Workload<'_>> {
+    let mut out = Vec::new();
     for r in snapshot
         .replication_controllers
         .iter()
@@ -174,47 +181,47 @@ pub fn workloads(snapshot: &Snapshot) -> Vec<Workload<'_>> {
             .and_then(|s| s.selector.as_ref())
             .map(LabelSelector::from_map);
         out.extend(template(
-            object_ref(r),
-            &r.metadata,
+            r,
             spec.and_then(|s| s.template.as_ref()),
             selector,
             spec.and_then(|s| s.replicas),
         ));
     }
     for j in snapshot.jobs.iter().filter(|j| !controlled(snapshot, *j)) {
-        let spec = j.spec.as_ref();
         out.extend(template(
-            object_ref(j),
-            &j.metadata,
-            spec.map(|s| &s.template),
+            j,
+            j.spec.as_ref().map(|s| &s.template),
             None,
             None,
         ));
     }
     for c in &snapshot.cron_jobs {
-        let job = c.spec.job_template.spec.as_ref();
         out.extend(template(
-            object_ref(c),
-            &c.metadata,
-            job.map(|s| &s.template),
+            c,
+            c.spec.job_template.spec.as_ref().map(|s| &s.template),
             None,
             None,
         ));
     }
-    for p in snapshot.pods.iter().filter(|p| !controlled(snapshot, *p)) {
-        if let Some(spec) = &p.spec {
-            out.push(Workload {
+    out
+}
+
+/// Pods that no workload in the snapshot controls, judged by their own spec.
+fn bare_pods(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>> {
+    snapshot
+        .pods
+        .iter()
+        .filter(|p| !controlled(snapshot, *p))
+        .filter_map(|p| {
+            Some(Workload {
                 object: object_ref(p),
                 meta: Cow::Borrowed(&p.metadata),
                 template_meta: Cow::Borrowed(&p.metadata),
-                spec: Cow::Borrowed(spec),
+                spec: Cow::Borrowed(p.spec.as_ref()?),
                 selector: None,
                 replicas: None,
-            });
-        }
-    }
-    out.extend(deployment_configs(snapshot));
-    out
+            })
+        })
 }
 
 /// OpenShift DeploymentConfigs, read from their dynamic form.

@@ -45,13 +45,12 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
         let target = &hpa.spec.scale_target_ref;
         let conditions: Vec<Cond<'_>> =
             conds!(hpa.status.as_ref().and_then(|s| s.conditions.as_ref())).collect();
-        let target_ref = ObjectRef {
-            api_version: target.api_version.clone().unwrap_or_default(),
-            kind: target.kind.clone(),
-            namespace: object.namespace.clone(),
-            name: target.name.clone(),
-            uid: None,
-        };
+        let target_ref = ObjectRef::new(
+            target.api_version.clone().unwrap_or_default(),
+            &target.kind,
+            object.namespace.as_deref(),
+            &target.name,
+        );
         // The most specific cause wins: a bad target explains a failing condition, which
         // explains why the autoscaler may look pinned.
         let mut found = match resolve(snapshot, object.namespace.as_deref(), target) {

@@ -32,13 +32,12 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
                 "ServiceNotFound",
                 message,
             );
-            found.related.push(ObjectRef {
-                api_version: "v1".into(),
-                kind: "Service".into(),
-                namespace: object.namespace.clone(),
-                name: service.to_owned(),
-                uid: None,
-            });
+            found.related.push(ObjectRef::new(
+                "v1",
+                "Service",
+                object.namespace.as_deref(),
+                service,
+            ));
             findings.push(found);
         }
         findings.extend(missing_storage_classes(snapshot, set, &object));
@@ -92,13 +91,12 @@ fn missing_storage_classes(
             "StorageClassNotFound",
             message,
         );
-        found.related.push(ObjectRef {
-            api_version: "storage.k8s.io/v1".into(),
-            kind: "StorageClass".into(),
-            namespace: None,
-            name: class.to_owned(),
-            uid: None,
-        });
+        found.related.push(ObjectRef::new(
+            "storage.k8s.io/v1",
+            "StorageClass",
+            None,
+            class,
+        ));
         findings.push(found);
     }
     findings

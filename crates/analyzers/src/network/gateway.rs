@@ -7,7 +7,7 @@ use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{DynamicObject, Snapshot, dynamic_ref};
 use serde_json::Value;
 
-use super::{dynamic_condition, finding, reference, service_ref};
+use super::{dynamic_condition, finding, service_ref};
 
 const GROUP: &str = "gateway.networking.k8s.io";
 
@@ -116,7 +116,7 @@ fn gateway_finding(
             "ClassNotFound",
             message,
         );
-        found.related.push(reference(
+        found.related.push(ObjectRef::new(
             &format!("{GROUP}/v1"),
             "GatewayClass",
             None,
@@ -174,7 +174,7 @@ fn route_parent_findings(
                 "ParentNotFound",
                 message,
             );
-            found.related.push(reference(
+            found.related.push(ObjectRef::new(
                 &format!("{GROUP}/v1"),
                 "Gateway",
                 Some(namespace),

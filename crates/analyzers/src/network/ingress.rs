@@ -8,7 +8,7 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{finding, is_default_class, reference, service_ref};
+use super::{finding, is_default_class, service_ref};
 
 const DEFAULT_CLASS_ANNOTATION: &str = "ingressclass.kubernetes.io/is-default-class";
 const LEGACY_CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
@@ -67,7 +67,7 @@ fn class_finding(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> 
         "ClassNotFound",
         message,
     );
-    found.related.push(reference(
+    found.related.push(ObjectRef::new(
         "networking.k8s.io/v1",
         "IngressClass",
         None,
@@ -178,7 +178,7 @@ fn tls_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> V
             );
             let mut found =
                 finding(snapshot, "ingress-tls-secret-missing", object, "SecretNotFound", message);
-            found.related.push(reference("v1", "Secret", Some(namespace), secret));
+            found.related.push(ObjectRef::new("v1", "Secret", Some(namespace), secret));
             found
         })
         .collect()

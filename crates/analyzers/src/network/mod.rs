@@ -55,20 +55,9 @@ impl Analyzer for NetworkAnalyzer {
 
 use crate::findings::with_events as finding;
 
-/// A reference to an object that may not exist, for `related`.
-fn reference(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> ObjectRef {
-    ObjectRef {
-        api_version: api_version.to_owned(),
-        kind: kind.to_owned(),
-        namespace: namespace.map(str::to_owned),
-        name: name.to_owned(),
-        uid: None,
-    }
-}
-
 /// A Service reference, for `related`.
 fn service_ref(namespace: &str, name: &str) -> ObjectRef {
-    reference("v1", "Service", Some(namespace), name)
+    ObjectRef::new("v1", "Service", Some(namespace), name)
 }
 
 /// How many ready addresses a Service has, from its EndpointSlices, else its Endpoints object.
