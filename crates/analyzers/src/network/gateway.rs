@@ -117,7 +117,7 @@ fn gateway_finding(
             message,
         );
         found.related.push(ObjectRef::new(
-            &format!("{GROUP}/v1"),
+            format!("{GROUP}/v1"),
             "GatewayClass",
             None,
             class,
@@ -175,7 +175,7 @@ fn route_parent_findings(
                 message,
             );
             found.related.push(ObjectRef::new(
-                &format!("{GROUP}/v1"),
+                format!("{GROUP}/v1"),
                 "Gateway",
                 Some(namespace),
                 name,
