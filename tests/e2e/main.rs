@@ -2,6 +2,8 @@
 //! simulator over HTTPS with a generated kubeconfig.
 
 mod demo;
+mod engine;
 mod files;
+mod formats;
 mod live;
 mod support;

@@ -72,7 +72,7 @@ pub fn catalog_fixture(name: &str) -> String {
     repo_path(&format!("analyzers/fixtures/{name}"))
 }
 
-fn repo_path(relative: &str) -> String {
+pub fn repo_path(relative: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let root = root.canonicalize().unwrap_or(root);
     root.join(relative).display().to_string()

@@ -13,9 +13,28 @@
 //! applies: live
 //! default: on
 //! symptom: no
+//! fix: kubectl logs {pod} -c {container} --previous{ns}
 //! ---
 //! ## What it means ...
 //! ```
+//!
+//! `fix:` is one line, a concrete action taken from the entry's "How to fix" section, with
+//! placeholders that [`fill_fix`](crate::fill_fix) fills in with an issue's objects:
+//!
+//! | Placeholder      | Becomes                                                                        |
+//! |------------------|--------------------------------------------------------------------------------|
+//! | `{name}`         | the root object's name                                                         |
+//! | `{namespace}`    | the root's namespace; for a cluster-scoped root, the first affected object's   |
+//! | `{ns}`           | ` -n NAMESPACE` with that namespace, or nothing when there is none             |
+//! | `{kind}`         | the root's kind as kubectl takes it, lowercase (`deployment`)                  |
+//! | `{object}`       | the root as `kind/name` (`deployment/checkout`)                                |
+//! | `{pod}`          | the first affected Pod's name; `{object}` when no Pod is affected              |
+//! | `{container}`    | the first container in the issue's evidence                                    |
+//! | `{related:Kind}` | the name of the first related object of that kind (`{related:Secret}`)         |
+//! | `{related}`      | the first related object as `kind/name`                                        |
+//!
+//! What an issue cannot fill becomes a readable stand-in (`<namespace>`, `<container>`,
+//! `<secret-name>`). Braces around anything but a word (JSON, JSONPath) are copied as they are.
 
 use std::{collections::BTreeMap, sync::OnceLock};
 
@@ -75,6 +94,10 @@ pub struct CheckInfo {
     /// The kube-linter checks this check stands for, comma-separated (front matter key
     /// `kube-linter`); empty when it has none. The conformance test reads it.
     pub kube_linter: &'static str,
+    /// How to fix it, in one line with placeholders (front matter key `fix`; see the module
+    /// docs), for [`fill_fix`](crate::fill_fix) to fill in with an issue's objects. Empty when
+    /// the entry has none; the catalog test requires one.
+    pub fix: &'static str,
     /// The Markdown body: what it means, when it fires, why it matters, how to fix, references.
     pub doc: &'static str,
 }
@@ -159,6 +182,7 @@ fn parse(text: &'static str) -> Result<CheckInfo, String> {
         default_on,
         kube_linter: fields.get("kube-linter").copied().unwrap_or(""),
         symptom: fields.get("symptom").is_some_and(|v| *v == "yes"),
+        fix: fields.get("fix").copied().unwrap_or(""),
         doc: doc.trim_start(),
     })
 }
@@ -169,8 +193,9 @@ mod tests {
 
     #[test]
     fn front_matter_is_parsed() {
-        let info = parse("---\nid: x-y\ntitle: A thing\nseverity: warning\ncategory: security\napplies: static\ndefault: off\n---\n## What it means\nz\n").unwrap();
+        let info = parse("---\nid: x-y\ntitle: A thing\nseverity: warning\ncategory: security\napplies: static\ndefault: off\nfix: kubectl get {object}{ns} -o jsonpath='{.spec}'\n---\n## What it means\nz\n").unwrap();
         assert_eq!(info.id, CheckId("x-y"));
+        assert_eq!(info.fix, "kubectl get {object}{ns} -o jsonpath='{.spec}'");
         assert_eq!(info.severity, Severity::Warning);
         assert_eq!(info.applies, Applies::Static);
         assert!(!info.default_on);

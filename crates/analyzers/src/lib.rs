@@ -9,6 +9,9 @@ mod controllers;
 mod events;
 mod evidence;
 mod findings;
+mod fix;
+pub mod focus;
+mod needs;
 mod network;
 mod nodes;
 mod pods;
@@ -20,4 +23,6 @@ pub mod workload;
 
 pub use catalog::{Applies, Catalog, CheckInfo, SECTIONS, catalog};
 pub use context::Context;
+pub use fix::{FIX_PLACEHOLDERS, fill_fix, unknown_placeholders};
+pub use needs::unjudged;
 pub use registry::{Analyzer, Filter, all_checks, check, registry, run};

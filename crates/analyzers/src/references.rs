@@ -185,20 +185,24 @@ fn container_references(
 }
 
 /// Whether the object exists; `None` when the snapshot cannot tell because objects of that
-/// kind were not collected (a manifest folder without Secrets, say).
+/// kind were not listed there (a manifest folder without Secrets, a Secrets list that answered
+/// 403, a run scoped to another namespace).
 fn exists(snapshot: &Snapshot, kind: &str, namespace: &str, name: &str) -> Option<bool> {
     let ns = Some(namespace);
     match kind {
         "ConfigMap" if SYSTEM_CONFIG_MAPS.contains(&name) => None,
-        "ConfigMap" if !snapshot.config_maps.is_empty() => {
+        "ConfigMap" if snapshot.listed(kind, ns) => {
             Some(snapshot.config_maps.get(ns, name).is_some())
         }
-        "Secret" if !snapshot.secrets.is_empty() => Some(snapshot.secrets.get(ns, name).is_some()),
-        "PersistentVolumeClaim" if !snapshot.persistent_volume_claims.is_empty() => {
+        "Secret" if snapshot.listed(kind, ns) => Some(snapshot.secrets.get(ns, name).is_some()),
+        "PersistentVolumeClaim" if snapshot.listed(kind, ns) => {
             Some(snapshot.persistent_volume_claims.get(ns, name).is_some())
         }
         // Every namespace has its own ServiceAccounts; judge only namespaces that were listed.
-        "ServiceAccount" if !snapshot.service_accounts.in_namespace(namespace).is_empty() => {
+        "ServiceAccount"
+            if snapshot.listed(kind, ns)
+                && !snapshot.service_accounts.in_namespace(namespace).is_empty() =>
+        {
             Some(snapshot.service_accounts.get(ns, name).is_some())
         }
         _ => None,

@@ -80,8 +80,8 @@ fn class_not_found(
     class: Option<&str>,
 ) -> Option<Finding> {
     let class = class.filter(|c| !c.is_empty())?;
-    // Without any StorageClass in the snapshot the kind was not collected.
-    if snapshot.storage_classes.is_empty() || snapshot.storage_classes.get(None, class).is_some() {
+    if !snapshot.listed("StorageClass", None) || snapshot.storage_classes.get(None, class).is_some()
+    {
         return None;
     }
     let message = format!(

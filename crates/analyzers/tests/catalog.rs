@@ -1,9 +1,10 @@
-//! The catalog and the registry agree: every registered check has a complete entry and a
-//! fixture, and every entry belongs to a registered check.
+//! The catalog and the registry agree: every registered check has a complete entry (with a
+//! one-line `fix:` that uses only known placeholders) and a fixture, and every entry belongs to a
+//! registered check.
 
 use std::path::PathBuf;
 
-use kubewhy_analyzers::{SECTIONS, catalog, registry};
+use kubewhy_analyzers::{SECTIONS, catalog, registry, unknown_placeholders};
 
 #[test]
 fn every_check_has_a_complete_entry_and_a_fixture() {
@@ -30,6 +31,14 @@ fn every_check_has_a_complete_entry_and_a_fixture() {
                 Some(i) => at += i + section.len(),
                 None => problems.push(format!("{id}: missing or misplaced section `{section}`")),
             }
+        }
+        if entry.fix.is_empty() {
+            problems.push(format!("{id}: front matter has no `fix:` line"));
+        }
+        for unknown in unknown_placeholders(entry.fix) {
+            problems.push(format!(
+                "{id}: `fix:` uses the unknown placeholder {unknown} (see FIX_PLACEHOLDERS)"
+            ));
         }
         if !entry.doc.contains("https://") {
             problems.push(format!("{id}: References has no link"));

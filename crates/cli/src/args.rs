@@ -46,6 +46,10 @@ pub enum Command {
     /// Analyze the built-in demo cluster: no cluster and no API key needed. The demo is served
     /// by the Kubernetes API simulator on loopback and read through the live path.
     Demo(AnalyzeArgs),
+    /// Explain one object: its context (owners, pods, routes, claims, events, log tails) and
+    /// every issue on it, with the fix. `kubewhy explain deploy/checkout -n shop`, or
+    /// `kubewhy explain pod web-7d9`. Kinds are accepted as kubectl accepts them.
+    Explain(ExplainArgs),
     /// List the checks, or print one check's documentation.
     Checks {
         /// A check id; without it, every check is listed.
@@ -54,6 +58,46 @@ pub enum Command {
     /// Simulators for testing and demos.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Print shell completions: `kubewhy completions bash > /etc/bash_completion.d/kubewhy`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `kubewhy man > kubewhy.1`.
+    Man,
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// `KIND/NAME`, or `KIND` followed by `NAME`.
+    #[arg(value_name = "KIND/NAME")]
+    pub object: String,
+    /// The name, when the kind is given alone (`kubewhy explain pod web-7d9`).
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub analyze: AnalyzeArgs,
+}
+
+impl ExplainArgs {
+    /// The kind and name asked for.
+    pub fn target(&self) -> anyhow::Result<(String, String)> {
+        match (self.object.split_once('/'), &self.name) {
+            (Some((kind, name)), None) if !kind.is_empty() && !name.is_empty() => {
+                Ok((kind.to_owned(), name.to_owned()))
+            }
+            (None, Some(name)) => Ok((self.object.clone(), name.clone())),
+            _ => anyhow::bail!(
+                "expected KIND/NAME or KIND NAME (for example deploy/checkout, or pod web-7d9), got `{}`",
+                [Some(self.object.as_str()), self.name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,8 +178,26 @@ pub struct SourceArgs {
     #[arg(long, value_name = "PATH", help_heading = "Source")]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use (default: the current context).
-    #[arg(long, value_name = "NAME", help_heading = "Source")]
-    pub context: Option<String>,
+    #[arg(long = "context", value_name = "NAME", help_heading = "Source")]
+    pub contexts: Vec<String>,
+    /// How long one request may take, as kubectl's flag (`30s`, `2m`; a bare number is
+    /// seconds). An exec credential plugin that takes longer is killed.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Source")]
+    pub request_timeout: Option<humantime::Duration>,
+    /// Impersonate this user, as kubectl's `--as`.
+    #[arg(long = "as", value_name = "USER", help_heading = "Source")]
+    pub as_user: Option<String>,
+    /// Impersonate this group, as kubectl's `--as-group`. Repeatable.
+    #[arg(long = "as-group", value_name = "GROUP", help_heading = "Source")]
+    pub as_groups: Vec<String>,
+}
+
+fn parse_duration(s: &str) -> Result<humantime::Duration, String> {
+    if let Ok(seconds) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(seconds).into());
+    }
+    s.parse::<humantime::Duration>()
+        .map_err(|e| format!("invalid duration `{s}`: {e} (expected e.g. 30s or 2m)"))
 }
 
 /// Which objects.
@@ -185,22 +247,11 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
+    #[arg(short, long, value_enum, default_value_t = kubewhy_report::Format::Text)]
+    pub output: kubewhy_report::Format,
     /// Exit with 1 when an issue at or above this severity is found [default: error].
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
-}
-
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-pub enum OutputFormat {
-    /// For people: grouped by namespace and severity.
-    #[default]
-    Text,
-    /// `kubewhy.report/v1` as JSON.
-    Json,
-    /// `kubewhy.report/v1` as YAML.
-    Yaml,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -6,18 +6,12 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use kubewhy_analyzers::{Applies, Filter};
-use kubewhy_engine::Options;
-use kubewhy_model::{Severity, SourceKind};
-use kubewhy_report::Format;
+use clap::CommandFactory;
 use kubewhy_sim::{KubeSim, KubeSimOptions};
-use kubewhy_source::{
-    LabelSelector, Scope, Source,
-    live::{LiveOptions, LiveSource},
-};
 
-use crate::args::{
-    AnalyzeArgs, Cli, ColorWhen, Command, OutputFormat, SimCommand, SimGenerateArgs, SimServeArgs,
+use crate::{
+    analyze::{analyze, explain},
+    args::{AnalyzeArgs, Cli, ColorWhen, Command, SimCommand, SimGenerateArgs, SimServeArgs},
 };
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -31,81 +25,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Sim(SimCommand::Serve(args))) => sim_serve(args).await,
         Some(Command::Sim(SimCommand::Generate(args))) => sim_generate(&args),
+        Some(Command::Explain(args)) => explain(args, color).await,
         Some(Command::Checks { id }) => checks(id.as_deref()),
+        Some(Command::Completions { shell }) => {
+            let mut command = Cli::command();
+            write_quietly(ColorWhen::Never, |out| {
+                clap_complete::generate(shell, &mut command, "kubewhy", out);
+                Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let man = clap_mangen::Man::new(Cli::command());
+            write_quietly(ColorWhen::Never, |out| man.render(out))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
-}
-
-fn filter(args: &AnalyzeArgs) -> Result<Filter> {
-    let filter = Filter {
-        only: args.filters.checks.clone(),
-        skip: args.filters.skips.clone(),
-        min_severity: args.filters.min_severity,
-        ..Filter::default()
-    };
-    if let Some(name) = filter.unknown_names().first() {
-        bail!("unknown check or category `{name}`; `kubewhy checks` lists them");
-    }
-    Ok(filter)
-}
-
-fn scope(args: &AnalyzeArgs) -> Result<Scope> {
-    if let Some(selector) = &args.scope.selector {
-        LabelSelector::parse(selector).map_err(anyhow::Error::msg)?;
-    }
-    Ok(Scope {
-        namespace: args.scope.namespace.clone(),
-        selector: args.scope.selector.clone(),
-        exclude_namespaces: args.scope.exclude_namespaces.clone(),
-    })
-}
-
-async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
-    let options = Options {
-        scope: scope(&args)?,
-        filter: filter(&args)?,
-    };
-    // The demo's simulator must outlive the analysis.
-    let mut _demo_sim = None;
-    let source = if args.source.demo {
-        let sim = start_sim("demo", KubeSimOptions::default()).await?;
-        let live = LiveOptions {
-            kubeconfig_yaml: Some(sim.kubeconfig()),
-            observed_at: kubewhy_source::demo::OBSERVED_AT.parse().ok(),
-            kind: Some(SourceKind::Demo),
-            ..LiveOptions::default()
-        };
-        _demo_sim = Some(sim);
-        Source::Live(Box::new(LiveSource::connect(live).await?))
-    } else if !args.source.files.is_empty() {
-        Source::Files(args.source.files)
-    } else {
-        let live = LiveOptions {
-            kubeconfig: args.source.kubeconfig,
-            context: args.source.context,
-            ..LiveOptions::default()
-        };
-        Source::Live(Box::new(LiveSource::connect(live).await?))
-    };
-    let outcome = kubewhy_engine::analyze(&source, &options).await;
-    for error in &outcome.errors {
-        eprintln!("error: {error}");
-    }
-    let format = match args.output {
-        OutputFormat::Text => Format::Text,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Yaml => Format::Yaml,
-    };
-    write_quietly(color, |out| {
-        kubewhy_report::render(&outcome.report, format, out)
-    })?;
-    let fail_on = args.fail_on.unwrap_or(Severity::Error);
-    Ok(if !outcome.errors.is_empty() {
-        ExitCode::from(2)
-    } else if outcome.report.worst().is_some_and(|worst| worst >= fail_on) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 /// Starts the API simulator on `demo` or on anything the file source reads.
@@ -170,64 +105,17 @@ fn sim_generate(args: &SimGenerateArgs) -> Result<ExitCode> {
 
 /// `kubewhy checks`: a table of every check, or one check's catalog entry.
 fn checks(id: Option<&str>) -> Result<ExitCode> {
-    let text = if let Some(id) = id {
-        check_doc(id)?
-    } else {
-        check_table()
+    let text = match id {
+        Some(id) => kubewhy_report::checks::doc(id)?,
+        None => kubewhy_report::checks::table(),
     };
     write_quietly(ColorWhen::Never, |out| out.write_all(text.as_bytes()))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn check_doc(id: &str) -> Result<String> {
-    let Some(info) = kubewhy_analyzers::check(id) else {
-        bail!("unknown check `{id}`; `kubewhy checks` lists them");
-    };
-    let applies = match info.applies {
-        Applies::Live => "live state",
-        Applies::Static => "manifests (static)",
-    };
-    let default = if info.default_on {
-        "on by default"
-    } else {
-        "off unless named with --check"
-    };
-    Ok(format!(
-        "{id}: {}\nseverity {} · category {} · applies to {applies} · {default}\n\n{}",
-        info.title, info.severity, info.category, info.doc
-    ))
-}
-
-fn check_table() -> String {
-    use std::fmt::Write as _;
-    let mut rows: Vec<_> = kubewhy_analyzers::all_checks().collect();
-    rows.sort_by_key(|info| (info.category, info.id));
-    let mut text = format!(
-        "{:<44} {:<9} {:<14} {:<7} TITLE\n",
-        "CHECK", "SEVERITY", "CATEGORY", "APPLIES"
-    );
-    for info in rows {
-        let off = if info.default_on {
-            ""
-        } else {
-            " (off by default)"
-        };
-        let _ = writeln!(
-            text,
-            "{:<44} {:<9} {:<14} {:<7} {}{off}",
-            info.id.as_str(),
-            info.severity.as_str(),
-            info.category.as_str(),
-            info.applies.as_str(),
-            info.title
-        );
-    }
-    text
-}
-
 /// Writes to stdout, dropping ANSI styles where colour is off. A closed pipe (`| head`) is
 /// not an error.
-fn write_quietly(
+pub(crate) fn write_quietly(
     color: ColorWhen,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {

@@ -1,6 +1,7 @@
 //! The `kubewhy` binary: parses arguments, runs a command, and maps the outcome to an exit code
 //! (0 nothing at or above `--fail-on`, 1 issues found, 2 error).
 
+mod analyze;
 mod args;
 mod commands;
 
@@ -27,13 +28,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let code = match runtime.block_on(commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
-    }
+    };
+    // A dropped run stops at its next check; never wait long for blocking work that has not
+    // noticed yet (a large file being parsed).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    code
 }
 
 /// Parses the command line. Installed as `kubectl-why`, kubewhy is the kubectl plugin

@@ -106,20 +106,7 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
         .collect();
     related.sort();
     related.dedup();
-    // One object can fail the same way for several reasons (two missing ConfigMaps): each is
-    // counted, so none hides behind the first.
-    let more = findings.len() - 1;
-    let message = if more == 0 {
-        first.message.clone()
-    } else if objects.len() == findings.len() {
-        format!(
-            "{} (and {more} more {} like it)",
-            first.message,
-            noun(&first.object.kind, more)
-        )
-    } else {
-        format!("{} (and {more} more like it)", first.message)
-    };
+    let message = message(findings, objects.len());
     // One log per container name: the pods of one owner crash the same way.
     let mut logs: Vec<LogTarget> = Vec::new();
     for target in findings.iter().flat_map(|f| &f.logs) {
@@ -127,7 +114,7 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
             logs.push(target.clone());
         }
     }
-    let issue = Issue {
+    let mut issue = Issue {
         fingerprint,
         check: first.check,
         severity: findings
@@ -142,9 +129,36 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
         objects,
         related,
         evidence: merge(findings),
+        fix: None,
+        origin: None,
         explanation: None,
     };
+    // Filled before symptoms fold in, so `{related}` names what the cause's findings point at
+    // (the missing Secret), not a symptom's Service.
+    issue.fix = info
+        .map(|i| i.fix)
+        .filter(|fix| !fix.is_empty())
+        .map(|fix| kubewhy_analyzers::fill_fix(fix, &issue));
     Grouped { issue, logs }
+}
+
+/// The first finding's message, with how many more there are.
+fn message(findings: &[Finding], objects: usize) -> String {
+    let first = &findings[0];
+    // One object can fail the same way for several reasons (two missing ConfigMaps): each is
+    // counted, so none hides behind the first.
+    let more = findings.len() - 1;
+    if more == 0 {
+        first.message.clone()
+    } else if objects == findings.len() {
+        format!(
+            "{} (and {more} more {} like it)",
+            first.message,
+            noun(&first.object.kind, more)
+        )
+    } else {
+        format!("{} (and {more} more like it)", first.message)
+    }
 }
 
 /// Merges evidence, dropping repeats and keeping the bounds. Fifty pods log the same events
@@ -197,5 +211,297 @@ fn noun(kind: &str, count: usize) -> String {
         format!("{stem}ies")
     } else {
         format!("{kind}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kubewhy_analyzers::Filter;
+    use kubewhy_model::{CheckId, ConditionEvidence, ContainerEvidence, EventEvidence, Severity};
+    use kubewhy_source::files::{Input, parse};
+    use std::fmt::Write;
+
+    use super::*;
+
+    fn snapshot(yaml: &str) -> Snapshot {
+        let loaded = parse(vec![Input {
+            name: "test.yaml".into(),
+            text: yaml.to_owned(),
+        }]);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        loaded.snapshot
+    }
+
+    /// What the engine does with a cluster's findings.
+    fn analyze(snapshot: &Snapshot) -> Vec<Issue> {
+        let filter = Filter {
+            live: true,
+            ..Filter::default()
+        };
+        let findings = kubewhy_analyzers::run(snapshot, &filter);
+        issues(snapshot, findings)
+            .into_iter()
+            .map(|g| g.issue)
+            .collect()
+    }
+
+    const DEPLOYMENT: &str = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, uid: uid-deploy-web}
+spec:
+  replicas: 50
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: registry.example/web:1.0}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-7d9f
+  namespace: shop
+  uid: uid-rs-web
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: uid-deploy-web, controller: true}]
+spec:
+  replicas: 50
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: registry.example/web:1.0}]
+";
+
+    /// `count` pods of the ReplicaSet above whose container `app` crash loops.
+    fn crash_looping_pods(count: usize) -> String {
+        let mut yaml = String::new();
+        for i in 0..count {
+            // Writing to a String cannot fail.
+            let _ = write!(
+                yaml,
+                    "---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-7d9f-{i:05}
+  namespace: shop
+  uid: uid-pod-{i}
+  labels: {{app: web}}
+  creationTimestamp: '2026-01-01T09:00:00Z'
+  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d9f, uid: uid-rs-web, controller: true}}]
+spec:
+  containers: [{{name: app, image: registry.example/web:1.0}}]
+status:
+  phase: Running
+  conditions:
+  - {{type: Ready, status: 'False', reason: ContainersNotReady, lastTransitionTime: '2026-01-01T09:05:00Z'}}
+  containerStatuses:
+  - name: app
+    image: registry.example/web:1.0
+    imageID: ''
+    ready: false
+    restartCount: 12
+    state: {{waiting: {{reason: CrashLoopBackOff}}}}
+    lastState: {{terminated: {{reason: Error, exitCode: 1, finishedAt: '2026-01-01T09:58:00Z'}}}}
+"
+            );
+        }
+        yaml
+    }
+
+    #[test]
+    fn fifty_crash_looping_pods_of_one_deployment_are_one_issue() {
+        let snapshot = snapshot(&(DEPLOYMENT.to_owned() + &crash_looping_pods(50)));
+        let crashes: Vec<Issue> = analyze(&snapshot)
+            .into_iter()
+            .filter(|i| i.check.as_str() == "pod-crash-looping")
+            .collect();
+        assert_eq!(crashes.len(), 1, "{crashes:#?}");
+        let issue = &crashes[0];
+        assert_eq!(
+            (issue.root.kind.as_str(), issue.root.name.as_str()),
+            ("Deployment", "web")
+        );
+        assert_eq!(issue.objects.len(), 50);
+        assert!(issue.objects.iter().all(|o| o.kind == "Pod"));
+        assert!(
+            issue.message.contains("(and 49 more Pods like it)"),
+            "{}",
+            issue.message
+        );
+        // One container state stands for all fifty: they crash the same way.
+        assert_eq!(issue.evidence.containers.len(), 1);
+        assert_eq!(
+            issue.fix.as_deref(),
+            Some("kubectl logs web-7d9f-00000 -c app --previous -n shop")
+        );
+    }
+
+    #[test]
+    fn symptoms_fold_into_the_crash_loop_that_causes_them() {
+        let unavailable = DEPLOYMENT.replace(
+            "kind: Deployment\nmetadata: {name: web, namespace: shop, uid: uid-deploy-web}\nspec:\n  replicas: 50",
+            "kind: Deployment\nmetadata: {name: web, namespace: shop, uid: uid-deploy-web}\nstatus:
+  replicas: 3
+  unavailableReplicas: 3
+  conditions:
+  - {type: Available, status: 'False', reason: MinimumReplicasUnavailable, lastTransitionTime: '2026-01-01T09:05:00Z'}
+spec:\n  replicas: 3",
+        );
+        let service = "---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop, uid: uid-svc-web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+";
+        let yaml = unavailable + service + &crash_looping_pods(3);
+        let snapshot = snapshot(&yaml);
+        // Each symptom fires on its own; together with the cause they are one problem.
+        let filter = Filter {
+            live: true,
+            ..Filter::default()
+        };
+        let checks: HashSet<&str> = kubewhy_analyzers::run(&snapshot, &filter)
+            .iter()
+            .map(|f| f.check.as_str())
+            .collect();
+        for check in [
+            "pod-crash-looping",
+            "deployment-unavailable",
+            "service-no-ready-endpoints",
+        ] {
+            assert!(checks.contains(check), "{check} did not fire: {checks:?}");
+        }
+        let issues = analyze(&snapshot);
+        assert_eq!(issues.len(), 1, "{issues:#?}");
+        let issue = &issues[0];
+        assert_eq!(issue.check.as_str(), "pod-crash-looping");
+        assert_eq!(issue.root.kind, "Deployment");
+        assert_eq!(issue.objects.len(), 3);
+        assert!(
+            issue
+                .related
+                .iter()
+                .any(|r| r.kind == "Service" && r.name == "web"),
+            "{:?}",
+            issue.related
+        );
+    }
+
+    fn finding_with_evidence(pod: &str, n: usize) -> Finding {
+        let mut finding = Finding::new(
+            CheckId("pod-crash-looping"),
+            Severity::Error,
+            ObjectRef::new("v1", "Pod", Some("shop"), pod),
+            "CrashLoopBackOff",
+            format!("Container app of pod {pod} is crash looping"),
+        );
+        let e = &mut finding.evidence;
+        for i in 0..n {
+            e.containers.push(ContainerEvidence {
+                pod: pod.to_owned(),
+                container: format!("c{i}"),
+                init: false,
+                state: "waiting".into(),
+                reason: Some("CrashLoopBackOff".into()),
+                message: None,
+                exit_code: Some(1),
+                last_termination: Some("Error".into()),
+                restarts: 3,
+            });
+            e.conditions.push(ConditionEvidence {
+                object: format!("Pod/{pod}"),
+                type_: format!("Condition{i}"),
+                status: "False".into(),
+                reason: None,
+                message: Some(format!("condition {i}")),
+            });
+            e.events.push(EventEvidence {
+                object: format!("Pod/{pod}"),
+                type_: "Warning".into(),
+                reason: format!("Reason{i}"),
+                message: format!("event {i} of {pod}"),
+                count: 1,
+                last_seen: None,
+            });
+        }
+        finding
+    }
+
+    #[test]
+    fn merged_evidence_stays_within_its_bounds() {
+        let snapshot = snapshot(&(DEPLOYMENT.to_owned() + &crash_looping_pods(3)));
+        let findings = (0..3)
+            .map(|i| finding_with_evidence(&format!("web-7d9f-{i:05}"), 20))
+            .collect();
+        let grouped = issues(&snapshot, findings);
+        assert_eq!(grouped.len(), 1);
+        let evidence = &grouped[0].issue.evidence;
+        assert_eq!(evidence.containers.len(), MAX_CONTAINERS);
+        assert_eq!(evidence.conditions.len(), MAX_CONDITIONS);
+        assert_eq!(evidence.events.len(), MAX_EVENTS);
+        // What is kept is the first object's evidence, in its order.
+        assert_eq!(evidence.containers[0].container, "c0");
+        assert_eq!(evidence.events[0].message, "event 0 of web-7d9f-00000");
+    }
+
+    #[test]
+    fn a_missing_secret_gets_a_fix_naming_it_and_its_namespace() {
+        let snapshot = snapshot(
+            "
+apiVersion: v1
+kind: Pod
+metadata: {name: payments, namespace: shop, uid: uid-pod-payments}
+spec:
+  containers:
+  - name: api
+    image: registry.example/payments:1.0
+    env:
+    - name: STRIPE_API_KEY
+      valueFrom: {secretKeyRef: {name: payments-stripe, key: api-key}}
+status:
+  phase: Pending
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: other, namespace: shop}
+type: Opaque
+",
+        );
+        let issues = analyze(&snapshot);
+        let issue = issues
+            .iter()
+            .find(|i| i.check.as_str() == "pod-reference-missing")
+            .unwrap_or_else(|| panic!("no missing reference found: {issues:#?}"));
+        let fix = issue.fix.as_deref().unwrap_or_default();
+        assert!(fix.contains("secret/payments-stripe"), "{fix}");
+        assert!(fix.contains(" -n shop"), "{fix}");
+        assert!(!fix.contains('<') && !fix.contains('{'), "{fix}");
+    }
+
+    #[test]
+    fn every_fixture_issue_gets_its_catalog_fix_filled_in() {
+        let fixtures =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../analyzers/fixtures");
+        for info in kubewhy_analyzers::all_checks() {
+            let id = info.id.as_str();
+            let loaded = kubewhy_source::files::load(&[fixtures.join(format!("{id}.yaml"))]);
+            let filter = Filter {
+                only: vec![id.to_owned()],
+                ..Filter::default()
+            };
+            let findings = kubewhy_analyzers::run(&loaded.snapshot, &filter);
+            for group in issues(&loaded.snapshot, findings) {
+                let issue = group.issue;
+                let Some(fix) = issue.fix.as_deref() else {
+                    panic!("{} on {} has no fix", issue.check, issue.root);
+                };
+                // Filling it again changes nothing: no placeholder was left behind.
+                assert_eq!(kubewhy_analyzers::fill_fix(fix, &issue), fix, "{id}");
+            }
+        }
     }
 }

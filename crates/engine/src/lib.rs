@@ -1,57 +1,113 @@
-//! kubewhy's pipeline, shared by every frontend: collect a snapshot from a source, run the
+//! kubewhy's pipeline, shared by every frontend: open a source, collect a snapshot, run the
 //! analyzers, group findings into issues by root cause, attach bounded log evidence, and build
-//! the report. Frontends only render what comes out.
+//! the report. A run is a cancellable stream of [`Event`]s; frontends only render them.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use kubewhy_engine::{Engine, EventKind, Options, SourceSpec};
+//! let mut run = Engine::start(SourceSpec::Demo, Options::default());
+//! while let Some(event) = run.next().await {
+//!     if let EventKind::Report(report) = event.kind {
+//!         println!("{} issues", report.issues.len());
+//!     }
+//! }
+//! # }
+//! ```
 
+mod error;
+mod event;
+mod focus;
 mod group;
 mod logs;
+mod run;
+mod scope;
+mod spec;
+
+use std::sync::Arc;
 
 use kubewhy_analyzers::Filter;
-use kubewhy_model::Report;
-use kubewhy_source::{Scope, Source};
+use kubewhy_model::{ObjectRef, Report};
+use kubewhy_source::{Scope, files::InputError};
+
+pub use error::{OpenError, RunError};
+pub use event::{Event, EventKind};
+pub use kubewhy_model::FocusContext;
+pub use run::Run;
+pub use spec::{Connection, Opened, SourceSpec};
 
 /// What to analyze and which findings to keep.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Which objects.
+    /// Which objects are reported.
     pub scope: Scope,
     /// Which checks and severities.
     pub filter: Filter,
+    /// One object to gather context for (`kubewhy explain`): its kind in any form kubectl
+    /// accepts (`deploy`, `deployments`, `deployments.apps`), its namespace (the context's when
+    /// `None`) and its name. The run then reads only that namespace.
+    pub focus: Option<ObjectRef>,
 }
 
-/// A finished run.
+/// Starts runs.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    opened: Arc<Opened>,
+}
+
+impl Engine {
+    /// Opens `spec` and runs once: the source is opened inside the run, so connecting can be
+    /// cancelled too, and its failure is a `Failed` event. Must be called within a Tokio
+    /// runtime.
+    #[must_use]
+    pub fn start(spec: SourceSpec, options: Options) -> Run {
+        run::start(spec, options)
+    }
+
+    /// Opens a source once, for several runs (a TUI refresh, a server's watch).
+    pub async fn open(spec: &SourceSpec) -> Result<Self, OpenError> {
+        Ok(Self {
+            opened: Arc::new(spec.open().await?),
+        })
+    }
+
+    /// The opened source.
+    #[must_use]
+    pub fn opened(&self) -> &Opened {
+        &self.opened
+    }
+
+    /// Starts a run on the opened source. Runs are independent: dropping one, or starting
+    /// another while it is in flight, does not disturb the others.
+    #[must_use]
+    pub fn run(&self, options: Options) -> Run {
+        run::start_opened(Arc::clone(&self.opened), options)
+    }
+}
+
+/// A finished run, folded from its events.
 #[derive(Debug)]
 pub struct Outcome {
     /// The report, partial when `errors` is not empty.
     pub report: Report,
     /// Inputs that could not be read. The report holds everything else.
-    pub errors: Vec<String>,
+    pub errors: Vec<InputError>,
 }
 
-/// Runs the whole pipeline once.
-pub async fn analyze(source: &Source, options: &Options) -> Outcome {
-    let collected = source.collect(&options.scope).await;
-    let snapshot = &collected.snapshot;
-    // Dumps and `kubectl get` output are a cluster's state too: lead with what is broken.
-    let live = matches!(source, Source::Live(_)) || snapshot.observed();
-    let filter = Filter {
-        live,
-        ..options.filter.clone()
-    };
-    let findings: Vec<_> = kubewhy_analyzers::run(snapshot, &filter)
-        .into_iter()
-        .filter(|f| {
-            options
-                .scope
-                .includes_namespace(f.object.namespace.as_deref())
-        })
-        .collect();
-    let mut grouped = group::issues(snapshot, findings);
-    let mut warnings = collected.warnings;
-    warnings.extend(logs::attach(source, snapshot, &mut grouped).await);
-    let issues = grouped.into_iter().map(|g| g.issue).collect();
-    let report = Report::new(collected.info, issues, warnings, snapshot.objects_scanned());
-    Outcome {
-        report,
-        errors: collected.errors,
+impl Run {
+    /// Waits for the run to finish and returns its report, or why there is none.
+    pub async fn outcome(mut self) -> Result<Outcome, RunError> {
+        let mut errors = Vec::new();
+        let mut report = None;
+        while let Some(event) = self.next().await {
+            match event.kind {
+                EventKind::InputError(e) => errors.push(e),
+                EventKind::Report(r) => report = Some(*r),
+                EventKind::Failed(e) => return Err(e),
+                _ => {}
+            }
+        }
+        report
+            .map(|report| Outcome { report, errors })
+            .ok_or(RunError::Cancelled)
     }
 }

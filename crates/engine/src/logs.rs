@@ -1,8 +1,9 @@
 //! Log evidence: the tail of the containers that crashed, fetched only for issues that want it,
 //! within a line and byte budget, with the first error-like line marked.
 
-use kubewhy_model::{LogEvidence, LogTarget, Warning, WarningKind};
-use kubewhy_source::{Snapshot, Source};
+use futures::{StreamExt, stream};
+use kubewhy_model::{Fingerprint, FocusContext, LogEvidence, LogTarget, Warning, WarningKind};
+use kubewhy_source::{Snapshot, Source, live::LogError};
 
 use crate::group::Grouped;
 
@@ -25,38 +26,84 @@ const ERROR_WORDS: &[&str] = &[
     "denied",
 ];
 
-/// Fetches and attaches logs; returns warnings for the ones that could not be fetched.
+/// Log tails fetched at once: enough to hide latency, few enough to spare the API server.
+const CONCURRENT_LOGS: usize = 4;
+
+/// Where a fetched tail goes: an issue (by index), or the focused object's context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    Issue(usize),
+    Focus,
+}
+
+/// Fetches log tails concurrently, attaches them in a fixed order (so output stays
+/// deterministic), calls `on_tail` as each arrives, and returns warnings for the ones that
+/// could not be fetched.
 pub(crate) async fn attach(
     source: &Source,
     snapshot: &Snapshot,
     grouped: &mut [Grouped],
+    mut focus: Option<&mut FocusContext>,
+    mut on_tail: impl FnMut(Fingerprint, LogEvidence),
 ) -> Vec<Warning> {
+    let mut wanted: Vec<(Owner, usize, LogTarget)> = Vec::new();
+    for (i, group) in grouped.iter().enumerate() {
+        for (j, target) in group.logs.iter().take(MAX_LOGS_PER_ISSUE).enumerate() {
+            wanted.push((Owner::Issue(i), j, target.clone()));
+        }
+    }
+    if let Some(focus) = focus.as_deref() {
+        for (j, target) in focus.log_targets.iter().enumerate() {
+            wanted.push((Owner::Focus, j, target.clone()));
+        }
+    }
+    let mut fetches = stream::iter(wanted)
+        .map(|(owner, j, target)| async move { (owner, j, fetch(source, snapshot, target).await) })
+        .buffer_unordered(CONCURRENT_LOGS);
+    let mut tails = Vec::new();
     let mut warnings = Vec::new();
-    for group in grouped.iter_mut() {
-        for wanted in group.logs.iter().take(MAX_LOGS_PER_ISSUE) {
-            let mut target = wanted.clone();
-            let mut fetched = source.logs(snapshot, &target).await;
-            // Dumps carry only the current log; for a crashed container it holds the last run.
-            if matches!(fetched, Ok(None)) && target.previous {
-                target.previous = false;
-                fetched = source.logs(snapshot, &target).await;
-            }
-            match fetched {
-                Ok(Some(text)) if !text.trim().is_empty() => {
-                    group.issue.evidence.logs.push(tail(&target, &text));
+    while let Some((owner, j, result)) = fetches.next().await {
+        match result {
+            Ok(Some(log)) => {
+                if let Owner::Issue(i) = owner {
+                    on_tail(grouped[i].issue.fingerprint, log.clone());
                 }
-                Ok(_) => {}
-                Err(e) => warnings.push(Warning::new(
-                    WarningKind::Logs,
-                    format!(
-                        "logs of {}/{} container {}: {e}",
-                        target.namespace, target.pod, target.container
-                    ),
-                )),
+                tails.push((owner, j, log));
+            }
+            Ok(None) => {}
+            Err(e) => warnings.push(Warning::new(WarningKind::Logs, e.to_string())),
+        }
+    }
+    tails.sort_by_key(|(owner, j, _)| (*owner, *j));
+    for (owner, _, log) in tails {
+        match owner {
+            Owner::Issue(i) => grouped[i].issue.evidence.logs.push(log),
+            Owner::Focus => {
+                if let Some(focus) = focus.as_deref_mut() {
+                    focus.logs.push(log);
+                }
             }
         }
     }
+    warnings.sort();
     warnings
+}
+
+/// One container's tail. Dumps carry only the current log; for a crashed container it holds
+/// the last run, so it stands in when the previous instance's is missing.
+async fn fetch(
+    source: &Source,
+    snapshot: &Snapshot,
+    mut target: LogTarget,
+) -> Result<Option<LogEvidence>, LogError> {
+    let mut text = source.logs(snapshot, &target).await?;
+    if text.is_none() && target.previous {
+        target.previous = false;
+        text = source.logs(snapshot, &target).await?;
+    }
+    Ok(text
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| tail(&target, &t)))
 }
 
 /// The last lines of `text` within the budget.

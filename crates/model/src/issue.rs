@@ -102,8 +102,37 @@ pub struct Issue {
     pub related: Vec<ObjectRef>,
     /// The merged, bounded evidence.
     pub evidence: Evidence,
+    /// How to fix it: the catalog's one-line fix, filled in with the issue's objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Where the root object (or, when it was not read, the first affected object) was read
+    /// from, for file inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
     /// Filled in by `--explain`.
     pub explanation: Option<Explanation>,
+}
+
+/// Where an object was read from: a file (or a member of an archive) and the line its document
+/// starts on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Origin {
+    /// The path as the user gave it (relative paths stay relative), or `<stdin>`.
+    pub file: String,
+    /// The path inside an archive, when the file is one (`bundle.tar.gz#cluster-resources/pods/shop.json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The 1-based line the object's document starts on.
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.member {
+            Some(member) => write!(f, "{}#{member}:{}", self.file, self.line),
+            None => write!(f, "{}:{}", self.file, self.line),
+        }
+    }
 }
 
 impl Issue {

@@ -3,6 +3,7 @@
 
 mod evidence;
 mod finding;
+mod focus;
 mod issue;
 mod object;
 mod report;
@@ -10,7 +11,8 @@ mod severity;
 
 pub use evidence::{ConditionEvidence, ContainerEvidence, EventEvidence, Evidence, LogEvidence};
 pub use finding::{CheckId, Finding, LogTarget};
-pub use issue::{Explanation, Fingerprint, Issue};
+pub use focus::{FocusContext, PodSummary};
+pub use issue::{Explanation, Fingerprint, Issue, Origin};
 pub use object::ObjectRef;
 pub use report::{Report, SCHEMA, SourceInfo, SourceKind, Summary, Warning, WarningKind};
 pub use severity::{Category, Severity};

@@ -39,6 +39,13 @@ impl ObjectRef {
         }
     }
 
+    /// Whether both name the same object: kind, namespace and name, whatever the uid and API
+    /// version say.
+    #[must_use]
+    pub fn is(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.namespace == other.namespace && self.name == other.name
+    }
+
     /// The key reports sort by.
     fn sort_key(&self) -> (&str, &str, &str) {
         (

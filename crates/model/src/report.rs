@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{Issue, Severity};
+use crate::{FocusContext, Issue, Severity};
 
 /// The schema id written into JSON and YAML reports.
 pub const SCHEMA: &str = "kubewhy.report/v1";
@@ -89,6 +89,9 @@ pub struct Report {
     pub issues: Vec<Issue>,
     /// What the run skipped.
     pub warnings: Vec<Warning>,
+    /// The object asked about, with its context (`kubewhy explain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<FocusContext>,
 }
 
 impl Report {
@@ -118,6 +121,7 @@ impl Report {
             },
             issues,
             warnings,
+            focus: None,
         }
     }
 

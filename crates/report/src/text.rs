@@ -1,16 +1,32 @@
 //! The text report: a header, then issues grouped by namespace (cluster-scoped first), worst
-//! first within each, with their evidence, then a summary line and the warnings.
+//! first within each, with their evidence and fix, then a summary line and the warnings.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use kubewhy_model::{Issue, LogEvidence, Report, Severity, SourceKind};
 
+use crate::{
+    Renderer,
+    shared::{first_and_more, log_window},
+};
+
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 const MAX_OBJECTS: usize = 5;
 const MAX_EVENTS: usize = 3;
 const MAX_LOG_LINES: usize = 10;
+const PAD: &str = "           ";
+
+/// The text report. It always writes ANSI styles; the caller strips them where colour is off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Text;
+
+impl Renderer for Text {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        render(report, out)
+    }
+}
 
 fn severity_style(severity: Severity) -> Style {
     let color = match severity {
@@ -22,7 +38,7 @@ fn severity_style(severity: Severity) -> Style {
     Style::new().fg_color(Some(color.into())).bold()
 }
 
-pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
     let mut issues: Vec<&Issue> = report.issues.iter().collect();
     // Stable: within a namespace the report's severity order stays.
@@ -43,7 +59,7 @@ pub(crate) fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     footer(report, out)
 }
 
-fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let source = match report.source.kind {
         SourceKind::Live => format!(
             "cluster {}",
@@ -68,7 +84,7 @@ fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()> {
     let style = severity_style(issue.severity);
     let label = issue.severity.as_str().to_uppercase();
     writeln!(
@@ -76,20 +92,24 @@ fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()> {
         "  {style}{label:<8}{style:#} {BOLD}{}/{}{BOLD:#} {DIM}{} · {}{DIM:#}",
         issue.root.kind, issue.root.name, issue.check, issue.fingerprint
     )?;
-    writeln!(out, "           {}", issue.message)?;
-    let pad = "           ";
+    writeln!(out, "{PAD}{}", issue.message)?;
     if issue.objects.len() > 1 || issue.objects.first() != Some(&issue.root) {
-        let mut names: Vec<String> = issue
-            .objects
-            .iter()
-            .take(MAX_OBJECTS)
-            .map(|o| format!("{}/{}", o.kind, o.name))
-            .collect();
-        if issue.objects.len() > MAX_OBJECTS {
-            names.push(format!("and {} more", issue.objects.len() - MAX_OBJECTS));
-        }
-        writeln!(out, "{pad}{DIM}affects:{DIM:#} {}", names.join(", "))?;
+        let names = first_and_more(&issue.objects, MAX_OBJECTS, |o| {
+            format!("{}/{}", o.kind, o.name)
+        });
+        writeln!(out, "{PAD}{DIM}affects:{DIM:#} {}", names.join(", "))?;
     }
+    if let Some(origin) = &issue.origin {
+        writeln!(out, "{PAD}{DIM}file:{DIM:#} {origin}")?;
+    }
+    render_evidence(issue, out)?;
+    if let Some(fix) = &issue.fix {
+        writeln!(out, "{PAD}{DIM}fix: {fix}{DIM:#}")?;
+    }
+    Ok(())
+}
+
+fn render_evidence(issue: &Issue, out: &mut dyn Write) -> io::Result<()> {
     // A condition whose message the issue already quotes adds nothing.
     let quoted = |m: &str| issue.message.contains(m);
     for c in issue
@@ -101,14 +121,14 @@ fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()> {
         let why = c.message.as_deref().or(c.reason.as_deref()).unwrap_or("");
         writeln!(
             out,
-            "{pad}{DIM}condition:{DIM:#} {}={} {why}",
+            "{PAD}{DIM}condition:{DIM:#} {}={} {why}",
             c.type_, c.status
         )?;
     }
     for e in issue.evidence.events.iter().take(MAX_EVENTS) {
         writeln!(
             out,
-            "{pad}{DIM}event:{DIM:#} {} ×{} {}",
+            "{PAD}{DIM}event:{DIM:#} {} ×{} {}",
             e.reason, e.count, e.message
         )?;
     }
@@ -118,7 +138,7 @@ fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn render_log(log: &LogEvidence, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn render_log(log: &LogEvidence, out: &mut dyn Write) -> io::Result<()> {
     let which = if log.previous {
         "previous instance"
     } else {
@@ -126,13 +146,10 @@ fn render_log(log: &LogEvidence, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "           {DIM}logs:{DIM:#} {}/{} ({which})",
+        "{PAD}{DIM}logs:{DIM:#} {}/{} ({which})",
         log.pod, log.container
     )?;
-    let skip = log.lines.len().saturating_sub(MAX_LOG_LINES);
-    // Keep the first error line visible even when it is older than the window.
-    let start = log.first_error.map_or(skip, |i| i.min(skip));
-    for (i, line) in log.lines.iter().enumerate().skip(start).take(MAX_LOG_LINES) {
+    for (i, line) in log_window(log, MAX_LOG_LINES) {
         if Some(i) == log.first_error {
             let red = severity_style(Severity::Error);
             writeln!(out, "             {red}> {line}{red:#}")?;

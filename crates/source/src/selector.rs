@@ -15,21 +15,34 @@ enum Requirement {
     NotExists(String),
 }
 
+/// A label selector that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid label selector `{text}`: cannot read `{part}` (expected key=value, key!=value, key in (a,b), key notin (a,b), key or !key)"
+)]
+pub struct SelectorError {
+    /// The whole selector.
+    pub text: String,
+    /// The part that could not be read.
+    pub part: String,
+}
+
 /// A parsed label selector; every requirement must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LabelSelector(Vec<Requirement>);
 
 impl LabelSelector {
     /// Parses the string form used by `kubectl -l` and the `labelSelector` query parameter.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, SelectorError> {
         let mut requirements = Vec::new();
         for part in split_top_level(text) {
             let part = part.trim();
             if part.is_empty() {
                 continue;
             }
-            requirements.push(parse_requirement(part).ok_or_else(|| {
-                format!("invalid label selector `{text}`: cannot read `{part}` (expected key=value, key!=value, key in (a,b), key notin (a,b), key or !key)")
+            requirements.push(parse_requirement(part).ok_or_else(|| SelectorError {
+                text: text.to_owned(),
+                part: part.to_owned(),
             })?);
         }
         Ok(Self(requirements))
@@ -69,6 +82,12 @@ impl LabelSelector {
                 .map(|(k, v)| Requirement::Equals(k.clone(), v.clone()))
                 .collect(),
         )
+    }
+
+    /// A selector that matches nothing.
+    #[must_use]
+    pub fn nothing() -> Self {
+        Self(vec![Requirement::In(String::new(), Vec::new())])
     }
 
     /// True when the selector has no requirement: it selects everything.
@@ -166,6 +185,7 @@ mod tests {
         assert!(
             LabelSelector::parse("app in prod")
                 .unwrap_err()
+                .to_string()
                 .contains("app in prod")
         );
     }

@@ -10,10 +10,13 @@ use k8s_openapi::{
     apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference},
 };
 use kube::api::DynamicObject;
-use kubewhy_model::{LogTarget, ObjectRef};
+use kubewhy_model::{LogTarget, ObjectRef, Origin};
 use serde_json::Value;
 
-use crate::store::{Store, object_ref};
+use crate::{
+    listing::Listings,
+    store::{Store, object_ref},
+};
 
 /// Deserializing a known kind failed at `path`.
 pub(crate) type TypedError = serde_path_to_error::Error<serde_json::Error>;
@@ -63,6 +66,10 @@ macro_rules! define_snapshot {
             pub(crate) observed_at: Option<Timestamp>,
             /// Manifests' unsorted mappings, by object; only file sources know key order.
             pub(crate) unsorted_keys: HashMap<Key, Vec<UnsortedKeys>>,
+            /// Which kinds were read, and how.
+            pub(crate) listings: Listings,
+            /// Where file inputs' objects were read from.
+            pub(crate) origins: HashMap<Key, Origin>,
             nodes_by_key: HashMap<Key, Node>,
             keys_by_uid: HashMap<String, Key>,
             events_by_object: HashMap<Key, Vec<usize>>,
@@ -98,6 +105,35 @@ macro_rules! define_snapshot {
                 let mut nodes = Vec::new();
                 $( nodes.extend(self.$field.iter().map(|item| node(object_ref(item), item.metadata()))); )*
                 nodes
+            }
+
+            /// How many objects of `kind` the snapshot holds (typed kinds; dynamic kinds by
+            /// their `kind`).
+            #[must_use]
+            pub fn count_of(&self, kind: &str) -> usize {
+                $(
+                    if kind == <$ty as Resource>::KIND {
+                        return self.$field.len();
+                    }
+                )*
+                self.dynamic
+                    .iter()
+                    .filter(|d| d.types.as_ref().is_some_and(|t| t.kind == kind))
+                    .count()
+            }
+
+            /// The namespace and name of every object of a typed `kind`.
+            #[must_use]
+            pub fn names_of(&self, kind: &str) -> Vec<(Option<String>, String)> {
+                $(
+                    if kind == <$ty as Resource>::KIND {
+                        return self.$field.iter().map(|o| {
+                            let meta = o.metadata();
+                            (meta.namespace.clone(), meta.name.clone().unwrap_or_default())
+                        }).collect();
+                    }
+                )*
+                Vec::new()
             }
 
             /// How many objects the snapshot holds, events included.
@@ -230,6 +266,41 @@ impl Snapshot {
         self.observed_at
     }
 
+    /// Whether the snapshot saw every object of `kind` in `namespace` (`None` for cluster-scoped
+    /// kinds): a complete, unselected listing that did not fail. Only then may a check claim that
+    /// an object of that kind does not exist. File inputs are what the user gave: a kind counts
+    /// as seen when the input holds at least one object of it.
+    #[must_use]
+    pub fn listed(&self, kind: &str, namespace: Option<&str>) -> bool {
+        if self.listings.is_files() {
+            self.count_of(kind) > 0
+        } else {
+            self.listings.covers(kind, namespace)
+        }
+    }
+
+    /// How each kind was read.
+    #[must_use]
+    pub fn listings(&self) -> &Listings {
+        &self.listings
+    }
+
+    /// Where `object` was read from, for file inputs.
+    #[must_use]
+    pub fn origin(&self, object: &ObjectRef) -> Option<&Origin> {
+        self.origins.get(&ref_key(object))
+    }
+
+    pub(crate) fn record_origin(&mut self, object: &ObjectRef, origin: Origin) {
+        self.origins.insert(ref_key(object), origin);
+    }
+
+    /// The labels of `object`, when the snapshot holds it.
+    #[must_use]
+    pub fn labels_of(&self, object: &ObjectRef) -> Option<&BTreeMap<String, String>> {
+        self.lookup(object).map(|node| &node.labels)
+    }
+
     /// The events whose involved object is `object`, most recent first. Matched by kind,
     /// namespace and name, never by name alone.
     pub fn events_for<'a>(&'a self, object: &ObjectRef) -> impl Iterator<Item = &'a Event> + 'a {
@@ -275,14 +346,23 @@ impl Snapshot {
     /// ReplicaSet of a Deployment's pod is recognized by the `pod-template-hash` label.
     #[must_use]
     pub fn root_of(&self, object: &ObjectRef) -> ObjectRef {
+        self.owner_chain(object)
+            .pop()
+            .unwrap_or_else(|| object.clone())
+    }
+
+    /// The owners of `object`, nearest first, up to the top owner (see [`Self::root_of`]).
+    #[must_use]
+    pub fn owner_chain(&self, object: &ObjectRef) -> Vec<ObjectRef> {
+        let mut chain = Vec::new();
         let mut current = object.clone();
         // A bound, in case a broken input makes owners point at each other.
         for _ in 0..8 {
             let Some(node) = self.lookup(&current) else {
-                return current;
+                break;
             };
             let Some(owner) = controller(&node.owners) else {
-                return current;
+                break;
             };
             let namespace = current.namespace.clone();
             let owner_ref = self
@@ -300,12 +380,14 @@ impl Snapshot {
                     };
                     self.lookup(&guess).map(|n| n.object.clone())
                 });
-            current = match owner_ref {
-                Some(found) => found,
-                None => return missing_owner_root(owner, namespace, &node.labels),
+            let Some(found) = owner_ref else {
+                chain.push(missing_owner_root(owner, namespace, &node.labels));
+                break;
             };
+            chain.push(found.clone());
+            current = found;
         }
-        current
+        chain
     }
 
     /// Whether the snapshot shows a running cluster (pods with status, or events), as dumps and

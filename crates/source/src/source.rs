@@ -4,10 +4,14 @@ use std::path::PathBuf;
 
 use kubewhy_model::{LogTarget, SourceInfo, SourceKind, Warning, WarningKind};
 
-use crate::{Snapshot, files, live::LiveSource};
+use crate::{
+    Reporter, Snapshot, files,
+    live::{LiveSource, LogError},
+};
 
-/// Which objects a run looks at. Live sources apply it on the server; file sources filter
-/// findings by namespace.
+/// Which objects a run reports on. `-n` also narrows what a live source lists (so a
+/// namespace-scoped Role is enough); `-l` and `--exclude-namespace` select what is reported,
+/// while the objects they refer to are still looked up.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     /// Only this namespace (`-n`); `None` means all.
@@ -52,20 +56,27 @@ pub struct Collected {
     /// What was skipped.
     pub warnings: Vec<Warning>,
     /// Inputs that could not be read: the run goes on, but exits with an error.
-    pub errors: Vec<String>,
+    pub errors: Vec<files::InputError>,
 }
 
 impl Source {
-    /// Reads the objects.
-    pub async fn collect(&self, scope: &Scope) -> Collected {
-        let (kind, loaded) = match self {
-            Self::Files(paths) => (SourceKind::Files, files::load(paths)),
-            Self::Live(live) => return live.collect(scope).await,
+    /// Reads the objects, reporting progress and warnings as it goes. Files are read and parsed
+    /// off the async runtime's workers.
+    pub async fn collect(&self, scope: &Scope, reporter: &Reporter) -> Collected {
+        let loaded = match self {
+            Self::Files(paths) => {
+                let (paths, reporter) = (paths.clone(), reporter.clone());
+                tokio::task::spawn_blocking(move || files::load_with(&paths, &reporter))
+                    .await
+                    .unwrap_or_default()
+            }
+            Self::Live(live) => return live.collect(scope, reporter).await,
         };
-        let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+        let kind = SourceKind::Files;
+        let errors = loaded.errors;
         let warnings = errors
             .iter()
-            .map(|e| Warning::new(WarningKind::Input, e.clone()))
+            .map(|e| Warning::new(WarningKind::Input, e.to_string()))
             .collect();
         let info = SourceInfo {
             kind,
@@ -85,7 +96,7 @@ impl Source {
         &self,
         snapshot: &Snapshot,
         target: &LogTarget,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, LogError> {
         match self {
             Self::Live(live) => live.logs(target).await,
             Self::Files(_) => Ok(snapshot.log(target).map(str::to_owned)),

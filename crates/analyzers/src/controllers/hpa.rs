@@ -122,6 +122,15 @@ fn resolve<'a>(
         .map_or("", |(g, _)| g);
     let name = target.name.as_str();
     let workload = |spec: Option<&'a PodSpec>| spec.map_or(Target::Opaque, Target::Workload);
+    // A live list that failed or was scoped elsewhere proves nothing missing. Manifests are
+    // judged as given (kube-linter's dangling-horizontalpodautoscaler).
+    let typed = matches!(
+        target.kind.as_str(),
+        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController"
+    );
+    if typed && !snapshot.listings().is_files() && !snapshot.listed(&target.kind, namespace) {
+        return Target::Opaque;
+    }
     match (group, target.kind.as_str()) {
         ("" | "apps" | "extensions", "Deployment") => snapshot
             .deployments

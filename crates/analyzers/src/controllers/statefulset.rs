@@ -18,6 +18,7 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
         let object = object_ref(set);
         let namespace = object.namespace.as_deref();
         if let Some(service) = set.spec.service_name.as_deref().filter(|s| !s.is_empty())
+            && snapshot.listed("Service", namespace)
             && snapshot.services.get(namespace, service).is_none()
         {
             let message = format!(
@@ -77,7 +78,10 @@ fn missing_storage_classes(
             continue;
         };
         // "" asks for no dynamic provisioning; that is not a class name.
-        if class.is_empty() || snapshot.storage_classes.get(None, class).is_some() {
+        if class.is_empty()
+            || !snapshot.listed("StorageClass", None)
+            || snapshot.storage_classes.get(None, class).is_some()
+        {
             continue;
         }
         let message = format!(

@@ -252,6 +252,9 @@ fn backend_finding(snapshot: &Snapshot, object: &ObjectRef, backend: &Value) -> 
         .or(object.namespace.as_deref())
         .unwrap_or("");
     let port = backend.get("port").and_then(Value::as_i64);
+    if !snapshot.listed("Service", Some(namespace)) {
+        return None;
+    }
     let (reason, message) = match snapshot.services.get(Some(namespace), name) {
         None => (
             "ServiceNotFound",

@@ -101,6 +101,9 @@ fn backend_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) 
     }
     let namespace = object.namespace.as_deref().unwrap_or("");
     let mut findings: Vec<Finding> = Vec::new();
+    if !snapshot.listed("Service", Some(namespace)) {
+        return Vec::new();
+    }
     for backend in backends(ingress) {
         let service = snapshot.services.get(Some(namespace), &backend.name);
         let port = backend.port.as_ref();
@@ -153,11 +156,11 @@ fn backend_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) 
 }
 
 fn tls_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> Vec<Finding> {
-    // Secrets are often left out of manifest folders; judge only when some were collected.
-    if snapshot.secrets.is_empty() {
+    let namespace = object.namespace.as_deref().unwrap_or("");
+    // Secrets are often left out of manifest folders, or forbidden: judge only a full listing.
+    if !snapshot.listed("Secret", Some(namespace)) {
         return Vec::new();
     }
-    let namespace = object.namespace.as_deref().unwrap_or("");
     let tls = ingress.spec.as_ref().and_then(|s| s.tls.as_ref());
     let mut names: Vec<&str> = tls
         .into_iter()

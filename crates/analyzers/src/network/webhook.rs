@@ -46,6 +46,9 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
 /// namespace without any of these objects was left out of the snapshot (`--exclude-namespace`),
 /// unless the Namespace itself is gone.
 fn namespace_collected(snapshot: &Snapshot, namespace: &str) -> bool {
+    if !snapshot.listed("Service", Some(namespace)) {
+        return false;
+    }
     let has_objects = !snapshot.services.in_namespace(namespace).is_empty()
         || !snapshot.service_accounts.in_namespace(namespace).is_empty()
         || !snapshot.config_maps.in_namespace(namespace).is_empty();

@@ -33,7 +33,14 @@ async fn handle(
     headers: HeaderMap,
 ) -> Response {
     let started_ms = state.started.elapsed().as_millis() as u64;
-    let response = respond(&state, &method, &uri, &headers).await;
+    let mut response = respond(&state, &method, &uri, &headers).await;
+    // The server's clock is the snapshot's: clients that take "now" from the API server see
+    // the ages the snapshot was taken with. hyper adds its own Date only when none is set.
+    if let Some(date) = state.clock.map(http_date)
+        && let Ok(value) = header::HeaderValue::from_str(&date)
+    {
+        response.headers_mut().insert(header::DATE, value);
+    }
     let record = RecordedRequest {
         method: method.to_string(),
         path: uri.path().to_owned(),
@@ -58,6 +65,11 @@ async fn handle(
         log.push(record);
     }
     response
+}
+
+/// An HTTP date (RFC 9110 IMF-fixdate): `Fri, 20 Nov 2026 09:30:00 GMT`.
+fn http_date(time: jiff::Timestamp) -> String {
+    time.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// A Kubernetes `Status` error body.
@@ -244,7 +256,7 @@ fn list(
     let selector = match LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))
     {
         Ok(selector) => selector,
-        Err(e) => return status(400, &e),
+        Err(e) => return status(400, &e.to_string()),
     };
     let fields = query.get("fieldSelector").map_or("", String::as_str);
     let matching: Vec<&Value> = resource

@@ -117,6 +117,8 @@ pub(crate) struct State {
     token: Option<String>,
     log: Mutex<Vec<RecordedRequest>>,
     started: std::time::Instant,
+    /// The time the server reports in its `Date` header: the snapshot's.
+    clock: Option<jiff::Timestamp>,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -151,6 +153,7 @@ impl KubeSim {
             token: token.clone(),
             log: Mutex::new(Vec::new()),
             started: std::time::Instant::now(),
+            clock: snapshot.observed_at(),
         });
         let (stop, stopped) = watch::channel(());
         let app = handler::router(Arc::clone(&state));

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kubewhy_model::LogTarget;
-use kubewhy_source::{Snapshot, dynamic_ref, live::ScopeKind};
+use kubewhy_source::{Snapshot, dynamic_ref, live::Namespaced};
 use serde_json::{Value, json};
 
 /// One API resource and its objects, sorted by namespace and name.
@@ -43,7 +43,7 @@ macro_rules! typed_resources {
                     version: <$ty as k8s_openapi::Resource>::VERSION.to_owned(),
                     kind: <$ty as k8s_openapi::Resource>::KIND.to_owned(),
                     plural: <$ty as k8s_openapi::Resource>::URL_PATH_SEGMENT.to_owned(),
-                    namespaced: <<$ty as k8s_openapi::Resource>::Scope as ScopeKind>::NAMESPACED,
+                    namespaced: <$ty as Namespaced>::NAMESPACED,
                     items: snapshot.$field.iter().filter_map(|item| {
                         let mut value = serde_json::to_value(item).ok()?;
                         value["apiVersion"] = <$ty as k8s_openapi::Resource>::API_VERSION.into();

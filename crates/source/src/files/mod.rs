@@ -13,9 +13,9 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::Snapshot;
+use crate::{Reporter, Snapshot, SourceEvent};
 
-pub use parse::parse;
+pub use parse::{parse, parse_with};
 
 /// One text input: a file's display name and its content.
 #[derive(Debug, Clone)]
@@ -41,6 +41,8 @@ impl fmt::Display for InputError {
     }
 }
 
+impl std::error::Error for InputError {}
+
 /// What reading files produced: the snapshot of everything readable, and what was not.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -53,6 +55,13 @@ pub struct Loaded {
 /// Reads files, folders (recursively, in name order) and `-` for stdin, then parses them.
 #[must_use]
 pub fn load(paths: &[PathBuf]) -> Loaded {
+    load_with(paths, &Reporter::default())
+}
+
+/// [`load`], reporting progress and errors as it goes and stopping early when cancelled. It
+/// blocks: run it off the async runtime's workers.
+#[must_use]
+pub fn load_with(paths: &[PathBuf], reporter: &Reporter) -> Loaded {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -69,7 +78,10 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
             collect(path, true, &mut inputs, &mut errors);
         }
     }
-    let mut loaded = parse(inputs);
+    for error in &errors {
+        reporter.send(SourceEvent::InputError(error.clone()));
+    }
+    let mut loaded = parse_with(inputs, reporter);
     errors.append(&mut loaded.errors);
     loaded.errors = errors;
     loaded

@@ -2,17 +2,47 @@
 //! the line it starts on so that every error can say `file:line`.
 
 use kube::api::DynamicObject;
-use kubewhy_model::ObjectRef;
+use kubewhy_model::{ObjectRef, Origin};
 use serde_json::Value;
 
 use super::{Input, InputError, Loaded, logs};
+use crate::{Listings, Progress, Reporter, SourceEvent};
 
 /// Parses every input into one snapshot, collecting errors instead of stopping at them.
 #[must_use]
 pub fn parse(inputs: impl IntoIterator<Item = Input>) -> Loaded {
+    parse_with(inputs, &Reporter::default())
+}
+
+/// [`parse`], reporting progress and errors per input as it goes, and stopping early (with
+/// what was read so far) when the run is cancelled.
+#[must_use]
+pub fn parse_with(inputs: impl IntoIterator<Item = Input>, reporter: &Reporter) -> Loaded {
+    let inputs: Vec<Input> = inputs.into_iter().collect();
     let mut loaded = Loaded::default();
-    for input in inputs {
-        parse_one(&input, &mut loaded);
+    loaded.snapshot.listings = Listings::files();
+    let (mut items, mut bytes) = (0, 0);
+    for (i, input) in inputs.iter().enumerate() {
+        if reporter.is_cancelled() {
+            break;
+        }
+        let errors_before = loaded.errors.len();
+        let objects_before = loaded.snapshot.objects_scanned();
+        let documents = parse_one(input, &mut loaded, reporter);
+        for error in &loaded.errors[errors_before..] {
+            reporter.send(SourceEvent::InputError(error.clone()));
+        }
+        items += loaded.snapshot.objects_scanned() - objects_before;
+        bytes += input.text.len() as u64;
+        reporter.send(SourceEvent::Progress(Progress {
+            what: input.name.clone(),
+            items,
+            pages: documents,
+            bytes,
+            done: true,
+            steps_done: i + 1,
+            steps: inputs.len(),
+        }));
     }
     for duplicate in loaded.snapshot.seal() {
         tracing::debug!("{duplicate} appears more than once; the last copy read is kept");
@@ -20,7 +50,9 @@ pub fn parse(inputs: impl IntoIterator<Item = Input>) -> Loaded {
     loaded
 }
 
-fn parse_one(input: &Input, loaded: &mut Loaded) {
+/// Parses one input; returns how many documents it held.
+fn parse_one(input: &Input, loaded: &mut Loaded, reporter: &Reporter) -> usize {
+    let errors_before = loaded.errors.len();
     let file_name = input.name.rsplit('/').next().unwrap_or(&input.name);
     let previous = file_name.contains("previous");
     let (rest, logs) = logs::extract(&input.text, previous);
@@ -29,26 +61,71 @@ fn parse_one(input: &Input, loaded: &mut Loaded) {
     }
     let trimmed = rest.trim_start();
     if trimmed.is_empty() {
-        return;
+        return 0;
     }
     let mut sink = Sink {
         name: &input.name,
         loaded,
+        reporter,
+        documents: 0,
+        object_errors: Vec::new(),
     };
     if trimmed.starts_with(['{', '[']) {
         json_stream(&rest, &mut sink);
     } else {
         yaml_stream(&rest, &mut sink);
     }
+    sink.flush();
+    let mut errors = sink.loaded.errors.split_off(errors_before);
+    errors.sort_by_key(|e| line_of(&e.location));
+    sink.loaded.errors.append(&mut errors);
+    sink.documents
 }
 
 /// Receives documents and errors for one input.
 struct Sink<'a> {
     name: &'a str,
     loaded: &'a mut Loaded,
+    reporter: &'a Reporter,
+    documents: usize,
+    object_errors: Vec<ObjectError>,
+}
+
+/// Objects of one input that failed to decode for the same cause.
+struct ObjectError {
+    line: usize,
+    what: String,
+    cause: String,
+    more: usize,
 }
 
 impl Sink<'_> {
+    /// An object that could not be decoded. A list of a thousand pods with the same bad field
+    /// is one error, naming the first pod and counting the rest.
+    fn object_error(&mut self, line: usize, what: String, cause: String) {
+        match self.object_errors.iter_mut().find(|e| e.cause == cause) {
+            Some(seen) => seen.more += 1,
+            None => self.object_errors.push(ObjectError {
+                line,
+                what,
+                cause,
+                more: 0,
+            }),
+        }
+    }
+
+    /// Moves the object errors of this input into the loaded errors.
+    fn flush(&mut self) {
+        for e in std::mem::take(&mut self.object_errors) {
+            let more = match e.more {
+                0 => String::new(),
+                1 => " (and 1 more object in this file)".to_owned(),
+                n => format!(" (and {n} more objects in this file)"),
+            };
+            self.error(e.line, format!("{}: {}{more}", e.what, e.cause));
+        }
+    }
+
     fn error(&mut self, line: usize, message: impl Into<String>) {
         self.loaded.errors.push(InputError {
             location: format!("{}:{line}", self.name),
@@ -62,6 +139,9 @@ impl Sink<'_> {
             Value::Null => {}
             Value::Array(items) => {
                 for item in items {
+                    if self.reporter.is_cancelled() {
+                        return;
+                    }
                     self.value(line, item);
                 }
             }
@@ -120,6 +200,14 @@ impl Sink<'_> {
         self.loaded
             .snapshot
             .record_unsorted_keys(&reference, &value);
+        self.loaded.snapshot.record_origin(
+            &reference,
+            Origin {
+                file: self.name.to_owned(),
+                member: None,
+                line,
+            },
+        );
         if let Some(Value::Object(meta)) = value.get_mut("metadata") {
             // `kubectl get` shows these; they are noise to kubewhy and can be large.
             meta.shift_remove("managedFields");
@@ -132,11 +220,11 @@ impl Sink<'_> {
             Ok(None) => {}
             Ok(Some(value)) => match serde_json::from_value::<DynamicObject>(value) {
                 Ok(object) => self.loaded.snapshot.dynamic.push(object),
-                Err(e) => self.error(line, format!("{what}: {e}")),
+                Err(e) => self.object_error(line, what, e.to_string()),
             },
             Err(e) => {
                 let path = e.path().to_string();
-                self.error(line, format!("{what}: field `{path}`: {}", e.inner()));
+                self.object_error(line, what, format!("field `{path}`: {}", e.inner()));
             }
         }
     }
@@ -148,6 +236,9 @@ impl Sink<'_> {
             return;
         };
         for mut item in items {
+            if self.reporter.is_cancelled() {
+                return;
+            }
             if let (Some(item_kind), Value::Object(map)) = (item_kind, &mut item) {
                 map.entry("kind").or_insert_with(|| item_kind.into());
                 map.entry("apiVersion")
@@ -176,6 +267,7 @@ fn json_stream(text: &str, sink: &mut Sink<'_>) {
         match stream.next() {
             None => break,
             Some(Ok(value)) => {
+                sink.documents += 1;
                 let skipped = text[start..].len() - text[start..].trim_start().len();
                 sink.value(line_at(text, start + skipped), value);
             }
@@ -200,6 +292,10 @@ fn yaml_stream(text: &str, sink: &mut Sink<'_>) {
         if doc.trim().is_empty() {
             continue;
         }
+        if sink.reporter.is_cancelled() {
+            return;
+        }
+        sink.documents += 1;
         match serde_yaml_ng::from_str::<Value>(doc) {
             Ok(value) => {
                 let offset = doc.len() - doc.trim_start().len();
@@ -236,6 +332,15 @@ fn yaml_documents(text: &str) -> Vec<(usize, &str)> {
     }
     docs.push((first_line, &text[start..]));
     docs
+}
+
+/// The line of a `file:line` location, for sorting one file's errors.
+fn line_of(location: &str) -> usize {
+    location
+        .rsplit(':')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The 1-based line of a byte offset.

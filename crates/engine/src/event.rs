@@ -1,0 +1,52 @@
+//! What a run reports, in order: `Started`; `Progress`, `Warning` and `InputError` as they
+//! happen; `Issues` as soon as analysis is done; `LogTail` as each tail arrives;
+//! `IssuesUpdated` when a later pass changes issues; `Report`; `Finished`.
+
+use kubewhy_model::{Fingerprint, Issue, LogEvidence, Report, Warning};
+use kubewhy_source::{Progress, files::InputError};
+
+use crate::{FocusContext, RunError};
+
+/// One thing a run reports, with the cluster it comes from.
+#[derive(Debug)]
+pub struct Event {
+    /// The kubeconfig context, for live sources.
+    pub cluster: Option<String>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug)]
+pub enum EventKind {
+    /// The run began.
+    Started,
+    /// Collection got further.
+    Progress(Progress),
+    /// Something was skipped; the run goes on.
+    Warning(Warning),
+    /// An input could not be read, in whole or in part; the run goes on and exits with 2.
+    InputError(InputError),
+    /// The issues, grouped by root cause, before log tails are attached.
+    Issues(Vec<Issue>),
+    /// The log tail of a crashed container, attached to the issue with this fingerprint.
+    LogTail {
+        /// The issue it belongs to.
+        fingerprint: Fingerprint,
+        /// The tail.
+        log: LogEvidence,
+    },
+    /// A later pass changed the issues; this is the whole new list.
+    IssuesUpdated(Vec<Issue>),
+    /// The context of the focused object (`Options::focus`).
+    Focus(Box<FocusContext>),
+    /// The finished report.
+    Report(Box<Report>),
+    /// The run could not produce a report.
+    Failed(RunError),
+    /// The run is over; nothing follows.
+    Finished {
+        /// True when the run was cancelled before it was done.
+        cancelled: bool,
+    },
+}

@@ -1,0 +1,237 @@
+//! A run: a task that opens the source, collects, analyzes, groups, fetches log tails and
+//! reports, sending [`Event`]s as it goes. Dropping the [`Run`] cancels it: the task stops at
+//! its next await, and blocking work (parsing, analysis) stops at its next check.
+
+use std::{
+    pin::Pin,
+    sync::{Arc, OnceLock},
+    task::{Context, Poll},
+};
+
+use futures::Stream;
+use kubewhy_analyzers::Filter;
+use kubewhy_model::{Issue, Report};
+use kubewhy_source::{Reporter, Snapshot, Source, SourceEvent};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::{Event, EventKind, Opened, Options, SourceSpec, focus, group, logs};
+
+/// A run in flight: a stream of [`Event`]s, ending with `Finished`. Dropping it cancels it.
+#[derive(Debug)]
+pub struct Run {
+    rx: mpsc::UnboundedReceiver<Event>,
+    cancel: CancellationToken,
+}
+
+impl Run {
+    /// The next event; `None` after `Finished`.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.rx.recv().await
+    }
+
+    /// Stops the run. Events already sent are still delivered, then `Finished`.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Stream for Run {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+/// Sends events of one run.
+#[derive(Clone)]
+struct Sender {
+    tx: mpsc::UnboundedSender<Event>,
+    /// Known once the source is open; every event after that names it.
+    cluster: Arc<OnceLock<Option<String>>>,
+}
+
+impl Sender {
+    fn send(&self, kind: EventKind) {
+        // A receiver that is gone means the run was dropped; the token stops the work.
+        let _ = self.tx.send(Event {
+            cluster: self.cluster.get().cloned().flatten(),
+            kind,
+        });
+    }
+}
+
+/// Starts a run on a spec: the source is opened inside the run, so that even connecting can be
+/// cancelled. Must be called within a Tokio runtime.
+pub(crate) fn start(spec: SourceSpec, options: Options) -> Run {
+    spawn(move |sender, cancel| async move {
+        match spec.open().await {
+            Ok(opened) => pipeline(Arc::new(opened), &options, sender, cancel).await,
+            Err(e) => sender.send(EventKind::Failed(e.into())),
+        }
+    })
+}
+
+/// Starts a run on a source already opened (the TUI's refresh, the server's watch).
+pub(crate) fn start_opened(opened: Arc<Opened>, options: Options) -> Run {
+    spawn(move |sender, cancel| async move {
+        pipeline(opened, &options, sender, cancel).await;
+    })
+}
+
+fn spawn<F, Fut>(body: F) -> Run
+where
+    F: FnOnce(Sender, CancellationToken) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    tokio::spawn(async move {
+        let sender = Sender {
+            tx,
+            cluster: Arc::new(OnceLock::new()),
+        };
+        sender.send(EventKind::Started);
+        let work = body(sender.clone(), token.clone());
+        let cancelled = tokio::select! {
+            () = work => token.is_cancelled(),
+            () = token.cancelled() => true,
+        };
+        sender.send(EventKind::Finished { cancelled });
+    });
+    Run { rx, cancel }
+}
+
+async fn pipeline(
+    opened: Arc<Opened>,
+    options: &Options,
+    sender: Sender,
+    cancel: CancellationToken,
+) {
+    let _ = sender.cluster.set(opened.cluster.clone());
+    let source = &opened.source;
+    let mut scope = options.scope.clone();
+    let focus = match options.focus.as_ref().map(|f| focus::resolve(f, &opened)) {
+        Some(Ok(focus)) => {
+            // `explain` reads only the object's namespace, plus the cluster-scoped kinds.
+            scope.namespace.clone_from(&focus.namespace);
+            Some(focus)
+        }
+        Some(Err(e)) => return sender.send(EventKind::Failed(e)),
+        None => None,
+    };
+    // Source events are forwarded as they happen, in order, before anything that follows.
+    let (source_tx, mut source_rx) = mpsc::unbounded_channel();
+    let forward = {
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            while let Some(event) = source_rx.recv().await {
+                sender.send(match event {
+                    SourceEvent::Progress(p) => EventKind::Progress(p),
+                    SourceEvent::Warning(w) => EventKind::Warning(w),
+                    SourceEvent::InputError(e) => EventKind::InputError(e),
+                });
+            }
+        })
+    };
+    let reporter = Reporter::new(source_tx, cancel.clone());
+    let collected = source.collect(&scope, &reporter).await;
+    drop(reporter);
+    let _ = forward.await;
+    if cancel.is_cancelled() {
+        return;
+    }
+    let snapshot = Arc::new(collected.snapshot);
+    let filter = Filter {
+        // Dumps and `kubectl get` output are a cluster's state too: lead with what is broken.
+        live: matches!(source, Source::Live(_)) || snapshot.observed(),
+        ..options.filter.clone()
+    };
+    let analyzed = {
+        let (snapshot, scope, cancel) = (Arc::clone(&snapshot), scope.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || analyze(&snapshot, &filter, &scope, &cancel)).await
+    };
+    let Ok(mut grouped) = analyzed else {
+        return;
+    };
+    if cancel.is_cancelled() {
+        return;
+    }
+    sender.send(EventKind::Issues(issues_of(&grouped)));
+    let mut warnings = collected.warnings;
+    warnings.extend(kubewhy_analyzers::unjudged(snapshot.listings()));
+    let mut focus_context = match &focus {
+        Some(f) => match focus::context(&snapshot, f, &grouped) {
+            Ok(context) => Some(context),
+            Err(e) => return sender.send(EventKind::Failed(e)),
+        },
+        None => None,
+    };
+    let on_tail = |fingerprint, log| sender.send(EventKind::LogTail { fingerprint, log });
+    warnings.extend(
+        logs::attach(
+            source,
+            &snapshot,
+            &mut grouped,
+            focus_context.as_mut(),
+            on_tail,
+        )
+        .await,
+    );
+    let issues: Vec<Issue> = grouped
+        .into_iter()
+        .map(|g| g.issue)
+        // A focused run reports the issues about its object only.
+        .filter(|i| {
+            focus_context
+                .as_ref()
+                .is_none_or(|f| f.issues.contains(&i.fingerprint))
+        })
+        .collect();
+    let mut report = Report::new(collected.info, issues, warnings, snapshot.objects_scanned());
+    if let Some(context) = focus_context {
+        sender.send(EventKind::Focus(Box::new(context.clone())));
+        report.focus = Some(context);
+    }
+    sender.send(EventKind::Report(Box::new(report)));
+}
+
+/// Runs the analyzers, keeps the findings in scope, and groups them into issues. Blocking.
+fn analyze(
+    snapshot: &Snapshot,
+    filter: &Filter,
+    scope: &kubewhy_source::Scope,
+    cancel: &CancellationToken,
+) -> Vec<group::Grouped> {
+    let reported = crate::scope::Reported::new(scope, snapshot);
+    let findings: Vec<_> = kubewhy_analyzers::run(snapshot, filter)
+        .into_iter()
+        .filter(|f| reported.includes(f))
+        .collect();
+    if cancel.is_cancelled() {
+        return Vec::new();
+    }
+    let mut grouped = group::issues(snapshot, findings);
+    for g in &mut grouped {
+        let issue = &mut g.issue;
+        issue.origin = std::iter::once(&issue.root)
+            .chain(&issue.objects)
+            .find_map(|o| snapshot.origin(o))
+            .cloned();
+    }
+    grouped
+}
+
+fn issues_of(grouped: &[group::Grouped]) -> Vec<Issue> {
+    let mut issues: Vec<Issue> = grouped.iter().map(|g| g.issue.clone()).collect();
+    issues.sort_by(Issue::report_order);
+    issues
+}

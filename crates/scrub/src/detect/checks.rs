@@ -1,0 +1,239 @@
+//! The checks that turn a regex match into a detection: they reject the look-alikes (a file
+//! name that looks like a hostname, a CamelCase word that looks like a token, a key named
+//! `secretName` whose value is a name, not a secret).
+
+use std::net::Ipv6Addr;
+
+use super::Ctx;
+use crate::Category;
+use crate::vocab::{is_anonymous_shape, vocabulary};
+
+/// Accepts the match unless it is vocabulary.
+pub(super) fn not_vocabulary(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let m = ctx.matched();
+    (!vocabulary().is_vocabulary(m)).then_some(ctx.category)
+}
+
+/// Accepts an `org/repo` path unless it is an official image or a public organisation.
+pub(super) fn not_official_image(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let path = ctx.matched().trim_end_matches(".git");
+    (!vocabulary().is_official_image(path)).then_some(ctx.category)
+}
+
+/// A token after `Bearer`, `Basic` or `token`: has a digit or is long, so prose
+/// (`bearer authentication`) is not one.
+pub(super) fn token_like(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let m = ctx.matched();
+    let looks = m.len() >= 24 || m.bytes().any(|b| b.is_ascii_digit());
+    (looks && !value_is_placeholder(m)).then_some(ctx.category)
+}
+
+/// Whether an assignment key names a secret value (`password`, `DB_TOKEN`, `clientSecret`)
+/// rather than a reference or a setting about one (`secretName`, `tokenTTL`, `passwordFile`).
+pub(crate) fn key_looks_secret(key: &str) -> bool {
+    const KEYWORDS: [&str; 12] = [
+        "password",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "accesskey",
+        "privatekey",
+        "credential",
+    ];
+    const NOT_VALUES: [&str; 40] = [
+        "name", "names", "ref", "refs", "path", "file", "files", "dir", "seconds", "ttl",
+        "expiry", "expiration", "expires", "expiresat", "type", "kind", "length", "len", "count",
+        "mount", "volume", "namespace", "version", "policy", "provider", "store", "enabled",
+        "required", "url", "uri", "endpoint", "header", "format", "source", "lifetime",
+        "audience", "mode", "field", "rotation", "limit",
+    ];
+    let lower = key.to_ascii_lowercase();
+    let compact: String = lower.chars().filter(|c| !matches!(c, '_' | '-' | '.')).collect();
+    let has_keyword = KEYWORDS
+        .iter()
+        .any(|k| lower.contains(k) || compact.contains(&k.replace(['_', '-'], "")));
+    has_keyword && !NOT_VALUES.iter().any(|s| compact.ends_with(s))
+}
+
+/// Whether a value after a secret-looking key is a placeholder, a reference or a word rather
+/// than a credential: `true`, `***`, `<redacted>`, `${DB_PASSWORD}`, `/etc/creds/token`, `invalid`.
+pub(crate) fn value_is_placeholder(value: &str) -> bool {
+    const WORDS: [&str; 30] = [
+        "true", "false", "null", "none", "nil", "yes", "no", "bearer", "basic", "redacted",
+        "hidden", "masked", "required", "optional", "invalid", "expired", "missing", "empty",
+        "set", "unset", "present", "absent", "ok", "denied", "n/a", "provided", "found",
+        "rejected", "refused", "valid",
+    ];
+    let v = value.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
+    let lower = v.to_ascii_lowercase();
+    v.is_empty()
+        || WORDS.contains(&lower.as_str())
+        || v.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '#'))
+        || v.starts_with(['$', '<', '{', '[', '%', '/', '~'])
+        || v.starts_with("./")
+        || (lower.bytes().all(|b| b.is_ascii_lowercase()) && vocabulary().is_common_word(&lower))
+}
+
+/// `password=hunter2`, `"token": "abc"`, `DB_PASSWORD: s3cr3t`.
+pub(super) fn assignment(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let key = ctx.caps.get(1)?.as_str();
+    (key_looks_secret(key) && !value_is_placeholder(ctx.matched())).then_some(ctx.category)
+}
+
+/// Random-looking strings: API keys, passwords, base64 blobs, hex tokens. Random text switches
+/// between lowercase, uppercase and digits at most characters, where words and identifiers
+/// switch rarely; that, with the character entropy, tells them apart.
+pub(super) fn high_entropy(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let head = &ctx.text[..ctx.start];
+    // Digests and container ids have their own detectors and are not secrets.
+    if head.ends_with("sha1:")
+        || head.ends_with("sha256:")
+        || head.ends_with("sha384:")
+        || head.ends_with("sha512:")
+        || head.ends_with("://")
+    {
+        return None;
+    }
+    looks_random(ctx.matched()).then_some(ctx.category)
+}
+
+pub(crate) fn looks_random(s: &str) -> bool {
+    let core = s.trim_end_matches('=');
+    let n = core.len();
+    if n < 20 {
+        return false;
+    }
+    let class = |b: u8| match b {
+        b'a'..=b'z' => 0u8,
+        b'A'..=b'Z' => 1,
+        b'0'..=b'9' => 2,
+        _ => 3,
+    };
+    let mut seen = [false; 4];
+    let mut switches = 0usize;
+    let mut previous = None;
+    for b in core.bytes() {
+        let c = class(b);
+        seen[usize::from(c)] = true;
+        if previous.is_some_and(|p| p != c) {
+            switches += 1;
+        }
+        previous = Some(c);
+    }
+    let hex = core.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex {
+        return n >= 32 && seen[2] && (seen[0] || seen[1]) && switches * 4 >= n;
+    }
+    seen[0] && seen[1] && seen[2] && switches * 20 >= n * 9 && entropy(core) >= 3.5
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    let n = f64::from(u32::try_from(s.len()).unwrap_or(u32::MAX));
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The host of a URL: any name, unless it is loopback, an IP (the IP detectors take those),
+/// vocabulary or a public host.
+pub(super) fn host_name(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let host = ctx.matched().trim_end_matches('.');
+    let v = vocabulary();
+    let ip_like = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let kept = ip_like
+        || host.eq_ignore_ascii_case("localhost")
+        || v.is_term(host)
+        || v.is_vocabulary_domain(host)
+        || v.is_public_host(host)
+        || is_service_dns(host);
+    (!kept).then_some(ctx.category)
+}
+
+/// A host named in a network error or before a port: it must look like a host (a dot, a dash or
+/// a digit), so that `connecting to database` stays prose.
+pub(super) fn host_like(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let host = ctx.matched();
+    let shaped = host.contains(['.', '-', '_']) || host.bytes().any(|b| b.is_ascii_digit());
+    let v = vocabulary();
+    let kept = host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        || is_anonymous_shape(host)
+        || v.is_vocabulary(host)
+        || v.is_public_host(host)
+        || is_service_dns(host);
+    (shaped && !kept).then_some(ctx.category)
+}
+
+fn is_service_dns(host: &str) -> bool {
+    host.ends_with(".svc") || host.ends_with(".svc.cluster.local")
+}
+
+/// A dotted name that ends in a real top-level domain, is not a file name (`main.py`), and is
+/// not vocabulary (`networking.k8s.io`, `coredns.kube-system.svc.cluster.local`).
+pub(super) fn fqdn(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let host = ctx.matched();
+    let v = vocabulary();
+    let labels: Vec<&str> = host.split('.').collect();
+    let tld = labels.last().copied().unwrap_or("");
+    if !v.is_tld(tld) || (labels.len() == 2 && v.is_file_extension(tld)) {
+        return None;
+    }
+    let kept = v.is_vocabulary_domain(host)
+        || v.is_public_host(host)
+        || is_service_dns(host)
+        || labels.iter().all(|l| v.is_term(l) || is_anonymous_shape(l));
+    (!kept).then_some(ctx.category)
+}
+
+/// IPv4 addresses and CIDRs, except the ones that identify nothing (`0.0.0.0`, loopback,
+/// broadcast) and dotted numbers that continue (`1.2.3.4.5` is a version).
+pub(super) fn ipv4(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let m = ctx.matched();
+    let (address, _) = m.split_once('/').unwrap_or((m, ""));
+    if matches!(address, "0.0.0.0" | "255.255.255.255") || address.starts_with("127.") {
+        return None;
+    }
+    let head = &ctx.text[..ctx.start];
+    let tail = &ctx.text[ctx.end..];
+    let continues = |s: &str| s.starts_with('.') && s[1..].starts_with(|c: char| c.is_ascii_digit());
+    if continues(tail) || (head.ends_with('.') && head[..head.len() - 1].ends_with(|c: char| c.is_ascii_digit())) {
+        return None;
+    }
+    Some(ctx.category)
+}
+
+/// A candidate made of hex groups and colons that parses as an IPv6 address; `::` and `::1` stay.
+pub(super) fn ipv6(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let m = ctx.matched();
+    let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == ':' || c == '_');
+    if glued(ctx.text[..ctx.start].chars().next_back()) || glued(ctx.text[ctx.end..].chars().next()) {
+        return None;
+    }
+    let (address, prefix) = match m.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (m, None),
+    };
+    let parsed: Ipv6Addr = address.parse().ok()?;
+    if parsed.is_unspecified() || parsed.is_loopback() {
+        return None;
+    }
+    match prefix {
+        Some(p) if p.parse::<u8>().is_ok_and(|p| p <= 128) => Some(Category::Cidr),
+        Some(_) => None,
+        None => Some(ctx.category),
+    }
+}

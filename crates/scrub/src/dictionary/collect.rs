@@ -1,0 +1,211 @@
+//! Walks a snapshot for names: every object's metadata, then what each kind refers to, then
+//! dynamic objects and logs. A name counts whether or not the object it names exists: the
+//! missing Secret is often exactly the name an explanation is about.
+
+use k8s_openapi::{Metadata, Resource};
+use kubewhy_source::meta::ObjectMeta;
+use kubewhy_source::{DynamicObject, Snapshot, dynamic_ref, object_ref};
+use kubewhy_model::ObjectRef;
+use serde_json::Value;
+
+use super::{DictionaryBuilder, MAX_NAME_LEN, kinds, pod};
+use crate::Category;
+
+/// Annotations whose values repeat the object itself (its names are collected already).
+const SKIPPED_ANNOTATIONS: &[&str] = &["kubectl.kubernetes.io/last-applied-configuration"];
+
+pub(super) fn collect(b: &mut DictionaryBuilder, snapshot: &Snapshot) {
+    all_metadata(b, snapshot);
+    kinds::collect(b, snapshot);
+    for object in &snapshot.dynamic {
+        dynamic(b, snapshot, object);
+    }
+    for (target, _) in snapshot.logs() {
+        b.add(&target.namespace, Category::Namespace);
+        b.add(&target.pod, Category::Pod);
+        container_name(b, &target.container);
+    }
+}
+
+macro_rules! metadata_of_every_store {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        fn all_metadata(b: &mut DictionaryBuilder, snapshot: &Snapshot) {
+            $(
+                for item in snapshot.$field.iter() {
+                    let reference = object_ref(item);
+                    if <$ty as Resource>::KIND == "Event" {
+                        // An event's name is its object's name plus a suffix.
+                        namespace(b, item.metadata());
+                        continue;
+                    }
+                    object_metadata(b, snapshot, &reference, item.metadata());
+                }
+            )*
+        }
+    };
+}
+
+kubewhy_source::for_each_kind!(metadata_of_every_store);
+
+/// The names in one object's metadata: its own name (under its top owner's when it has one),
+/// namespace, label and annotation values, owners and uid.
+pub(super) fn object_metadata(
+    b: &mut DictionaryBuilder,
+    snapshot: &Snapshot,
+    reference: &ObjectRef,
+    meta: &ObjectMeta,
+) {
+    let category = Category::of_kind(&reference.kind);
+    let has_owner = meta.owner_references.as_ref().is_some_and(|o| !o.is_empty());
+    let root = has_owner.then(|| snapshot.root_of(reference));
+    match root.filter(|r| r.kind != reference.kind || r.name != reference.name) {
+        Some(root) => {
+            b.owned_name(
+                &reference.name,
+                category,
+                &root.name,
+                Category::of_kind(&root.kind),
+            );
+        }
+        None => {
+            b.add(&reference.name, category);
+        }
+    }
+    namespace(b, meta);
+    for owner in meta.owner_references.iter().flatten() {
+        b.add(&owner.name, Category::of_kind(&owner.kind));
+    }
+    labels(b, meta.labels.iter().flatten().map(|(_, v)| v.as_str()));
+    for (key, value) in meta.annotations.iter().flatten() {
+        if !SKIPPED_ANNOTATIONS.contains(&key.as_str()) {
+            free_value(b, value, Category::Annotation);
+        }
+    }
+    if let Some(uid) = &meta.uid {
+        // UUIDs are found by their shape anywhere; other uids (test data, some tools) are names.
+        if !looks_like_uuid(uid) {
+            b.add(uid, Category::Uid);
+        }
+    }
+}
+
+fn namespace(b: &mut DictionaryBuilder, meta: &ObjectMeta) {
+    if let Some(ns) = &meta.namespace {
+        b.add(ns, Category::Namespace);
+    }
+}
+
+/// Label values, as in metadata and selectors.
+pub(super) fn labels<'a>(b: &mut DictionaryBuilder, values: impl IntoIterator<Item = &'a str>) {
+    for value in values {
+        b.add(value, Category::Label);
+    }
+}
+
+/// A container's name, unless it is generic (`app`, `sidecar`, `istio-proxy`).
+pub(super) fn container_name(b: &mut DictionaryBuilder, name: &str) {
+    if !crate::vocab::vocabulary().is_generic_container(name) {
+        b.add(name, Category::Container);
+    }
+}
+
+/// A value of free text (an annotation, an env value): the whole value when it is short, and
+/// every host-like token in it (`accounts-db` in `postgres://accounts-db:5432/app`).
+pub(super) fn free_value(b: &mut DictionaryBuilder, value: &str, category: Category) {
+    if value.len() <= MAX_NAME_LEN && !value.contains('\n') {
+        b.add(value, category);
+    }
+    if value.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')) {
+        for token in value
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
+            .map(|t| t.trim_matches(['.', '-', '_']))
+        {
+            if token.len() >= 4 && token.len() < value.len() && token.contains(['-', '.']) {
+                let kind = if token.contains('.') {
+                    Category::Host
+                } else {
+                    category
+                };
+                b.add(token, kind);
+            }
+        }
+    }
+}
+
+/// A reference `{kind, name, namespace}` as found in many fields.
+pub(super) fn reference(
+    b: &mut DictionaryBuilder,
+    kind: Option<&str>,
+    name: Option<&str>,
+    namespace: Option<&str>,
+) {
+    if let Some(name) = name {
+        b.add(name, kind.map_or(Category::Name, Category::of_kind));
+    }
+    if let Some(ns) = namespace {
+        b.add(ns, Category::Namespace);
+    }
+}
+
+fn looks_like_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && s.bytes().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// A dynamic object: its metadata, then every string in its body whose key says it is a name
+/// or a host (`secretName`, `serviceName`, `issuerRef.name`, `hosts`).
+fn dynamic(b: &mut DictionaryBuilder, snapshot: &Snapshot, object: &DynamicObject) {
+    object_metadata(b, snapshot, &dynamic_ref(object), &object.metadata);
+    walk(b, &object.data, None, 0);
+}
+
+fn walk(b: &mut DictionaryBuilder, value: &Value, key: Option<&str>, depth: usize) {
+    // Bodies are trees of bounded depth; the bound guards against pathological input.
+    if depth > 32 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            let kind = map.get("kind").and_then(Value::as_str);
+            for (k, v) in map {
+                if k == "name" && kind.is_some() {
+                    if let Some(name) = v.as_str() {
+                        b.add(name, kind.map_or(Category::Object, Category::of_kind));
+                        continue;
+                    }
+                }
+                walk(b, v, Some(k), depth + 1);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                walk(b, item, key, depth + 1);
+            }
+        }
+        Value::String(s) => {
+            if let Some(category) = key.and_then(key_category) {
+                b.add(s, category);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What a string under `key` names, in a body kubewhy has no type for.
+fn key_category(key: &str) -> Option<Category> {
+    Some(match key {
+        "secretName" | "secret" => Category::SecretName,
+        "serviceName" | "service" => Category::Service,
+        "configMapName" | "configMap" => Category::ConfigMap,
+        "claimName" => Category::Pvc,
+        "namespace" | "targetNamespace" => Category::Namespace,
+        "nodeName" => Category::Node,
+        "serviceAccountName" => Category::ServiceAccount,
+        "storageClassName" => Category::StorageClass,
+        "host" | "hosts" | "hostname" | "hostnames" | "commonName" | "dnsNames" => Category::Host,
+        "name" => Category::Object,
+        k if k.ends_with("Name") => Category::Object,
+        _ => return None,
+    })
+}
