@@ -72,6 +72,73 @@ fn manifest_sarif_is_valid_with_one_result_per_issue() {
     }
 }
 
+#[test]
+fn sarif_locations_of_every_shape_are_valid() {
+    use kubewhy_model::{
+        Category, CheckId, Evidence, Fingerprint, Issue, ObjectRef, Origin, Report, Severity,
+        SourceInfo, SourceKind,
+    };
+    use kubewhy_report::Renderer as _;
+    let issue = |name: &str, file: &str, member: Option<&str>| {
+        let root = ObjectRef::new("apps/v1", "Deployment", Some("shop"), name);
+        Issue {
+            fingerprint: Fingerprint::new(&root, CheckId("pod-crash-looping"), name),
+            check: CheckId("pod-crash-looping"),
+            severity: Severity::Error,
+            category: Category::Reliability,
+            title: "Container is crash looping".into(),
+            message: format!("{name} crashes"),
+            objects: vec![root.clone()],
+            root,
+            related: Vec::new(),
+            evidence: Evidence::default(),
+            fix: None,
+            origin: Some(Origin {
+                file: file.into(),
+                member: member.map(Into::into),
+                line: 7,
+            }),
+            explanation: None,
+        }
+    };
+    let issues = vec![
+        issue("plain", "deploy/shop.yaml", None),
+        issue("odd", "deploy/my shop#1 (copy).yaml", None),
+        issue("outside", "/srv/manifests/shop.yaml", None),
+        issue(
+            "member",
+            "dumps/bundle.tar.gz",
+            Some("cluster-resources/pods/shop.json"),
+        ),
+        issue("stdin", "<stdin>", None),
+    ];
+    let source = SourceInfo {
+        kind: SourceKind::Files,
+        context: None,
+        observed_at: None,
+    };
+    let report = Report::new(source, issues, Vec::new(), 5);
+    let mut out = Vec::new();
+    kubewhy_report::Sarif::relative_to("/work/repo")
+        .render(&report, &mut out)
+        .unwrap();
+    let log: Value = serde_json::from_slice(&out).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    // Standard input is no file.
+    let physical = results
+        .iter()
+        .filter(|r| r["locations"][0].get("physicalLocation").is_some())
+        .count();
+    assert_eq!(physical, 4, "{log:#}");
+    let Some(tools) = Tools::find() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("locations.sarif");
+    std::fs::write(&path, &out).unwrap();
+    tools.validate_with_schema("locations", &path);
+    tools.validate_with_multitool("locations", &path, dir.path());
+}
+
 /// Asserts that `sarif` has one result per issue of `json`, then validates it.
 fn check_sarif(what: &str, sarif: &Run, json: &Run) {
     assert_ne!(sarif.stdout, "", "{what}: no SARIF: {}", sarif.stderr);

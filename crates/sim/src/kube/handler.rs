@@ -50,6 +50,12 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned(),
+        impersonate: ["impersonate-user", "impersonate-group"]
+            .iter()
+            .flat_map(|name| headers.get_all(*name))
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(","),
         status: response.status().as_u16(),
         started_ms,
         finished_ms: state.started.elapsed().as_millis() as u64,

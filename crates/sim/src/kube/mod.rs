@@ -84,6 +84,9 @@ pub struct RecordedRequest {
     pub query: String,
     /// The Accept header.
     pub accept: String,
+    /// The `Impersonate-User` header and the `Impersonate-Group` headers, comma-joined, as
+    /// `--as` and `--as-group` send them; empty when absent.
+    pub impersonate: String,
     /// The status answered.
     pub status: u16,
     /// Milliseconds since the simulator started, when the request arrived and when it was
