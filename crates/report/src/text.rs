@@ -190,3 +190,28 @@ fn footer(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{crash_loop, report};
+
+    #[test]
+    fn an_issue_shows_its_file_and_fix() {
+        let mut out = Vec::new();
+        Text.render(&report(vec![crash_loop()]), &mut out).unwrap();
+        let text = anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string();
+        assert!(
+            text.contains(&format!("{PAD}file: deploy/shop.yaml:12\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "{PAD}fix: kubectl logs -n shop deploy/checkout --previous\n"
+            )),
+            "{text}"
+        );
+        // The fix comes last, after the log tail.
+        assert!(text.find("fix:") > text.find("OperationalError"), "{text}");
+    }
+}

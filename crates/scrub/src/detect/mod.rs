@@ -61,6 +61,12 @@ pub(crate) struct Detectors {
     addresses: Vec<Detector>,
 }
 
+impl std::fmt::Debug for Detectors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Detectors({} + {})", self.secrets.len(), self.addresses.len())
+    }
+}
+
 static DETECTORS: LazyLock<Result<Detectors, (&'static str, regex::Error)>> =
     LazyLock::new(Detectors::compile);
 
