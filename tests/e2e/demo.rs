@@ -97,7 +97,8 @@ fn the_demo_shows_failures_beyond_pods() {
         ("hpa-target-not-found", "HorizontalPodAutoscaler/cart"),
         ("ingress-backend-missing", "Ingress/storefront"),
         ("service-selects-no-pods", "Service/inventory"),
-        ("pvc-pending", "PersistentVolumeClaim/orders-db-data"),
+        // The claim is the StatefulSet's: its Pending state is part of the StatefulSet's issue.
+        ("pvc-pending", "StatefulSet/orders-db"),
         ("statefulset-storage-class-missing", "StatefulSet/orders-db"),
         ("pod-reference-missing", "Deployment/payments"),
         ("gpu-pod-unschedulable", "Deployment/llm-70b"),

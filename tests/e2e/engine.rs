@@ -340,12 +340,24 @@ fn completions_and_the_man_page_cover_the_commands() {
 async fn impersonation_flags_reach_the_server() {
     let cluster = Cluster::serve(&demo_inputs(), &[]).await;
     let run = cluster
-        .kubewhy(&["analyze", "--as", "jane", "--as-group", "sre", "--as-group", "oncall"])
+        .kubewhy(&[
+            "analyze",
+            "--as",
+            "jane",
+            "--as-group",
+            "sre",
+            "--as-group",
+            "oncall",
+        ])
         .await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     let lists = cluster.lists();
     assert!(!lists.is_empty());
-    assert!(lists.iter().all(|r| r.impersonate == "jane,sre,oncall"), "{:?}", lists[0]);
+    assert!(
+        lists.iter().all(|r| r.impersonate == "jane,sre,oncall"),
+        "{:?}",
+        lists[0]
+    );
 }
 
 #[test]
@@ -366,11 +378,16 @@ fn one_bad_field_in_a_thousand_items_is_one_error() {
     std::fs::write(&path, list).unwrap();
     let run = kubewhy(&["analyze", "-f", &path.display().to_string()]);
     assert_eq!(run.code, 2);
-    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].contains("pods.json:1: Pod shop/web-0: field `spec.containers[0].ports[0].containerPort`")
-            && errors[0].ends_with("(and 999 more objects in this file)"),
+        errors[0].contains(
+            "pods.json:1: Pod shop/web-0: field `spec.containers[0].ports[0].containerPort`"
+        ) && errors[0].ends_with("(and 999 more objects in this file)"),
         "{}",
         errors[0]
     );

@@ -98,6 +98,9 @@ fn sarif_locations_of_every_shape_are_valid() {
                 member: member.map(Into::into),
                 line: 7,
             }),
+            merged_checks: Vec::new(),
+            caused_by: Vec::new(),
+            chain: Vec::new(),
             explanation: None,
         }
     };
@@ -116,6 +119,8 @@ fn sarif_locations_of_every_shape_are_valid() {
         kind: SourceKind::Files,
         context: None,
         observed_at: None,
+        observed_at_inferred: false,
+        kubernetes_version: None,
     };
     let report = Report::new(source, issues, Vec::new(), 5);
     let mut out = Vec::new();

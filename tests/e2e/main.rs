@@ -1,9 +1,13 @@
 //! End-to-end tests: the `kubewhy` binary against files, the demo, and the Kubernetes API
 //! simulator over HTTPS with a generated kubeconfig.
 
+mod accuracy;
+mod archives;
 mod demo;
 mod engine;
+mod explain;
 mod files;
 mod formats;
 mod live;
 mod support;
+mod tui;

@@ -98,10 +98,24 @@ pub fn issue_keys(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether the report has an issue on `root` that `check` saw: as the check it is reported
+/// under, or as one merged into it.
 pub fn has_issue(report: &Value, check: &str, root: &str) -> bool {
-    issue_keys(report)
+    report["issues"]
+        .as_array()
+        .expect("issues is an array")
         .iter()
-        .any(|(c, r)| c == check && r == root)
+        .any(|i| {
+            let on_root = format!(
+                "{}/{}",
+                i["root"]["kind"].as_str().unwrap_or(""),
+                i["root"]["name"].as_str().unwrap_or("")
+            ) == root;
+            let merged = i["merged_checks"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|c| c == check));
+            on_root && (i["check"] == check || merged)
+        })
 }
 
 /// A YAML stream of `n` crash-looping pods spread over namespaces `ns-0`..`ns-{spread}`, each

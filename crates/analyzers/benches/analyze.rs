@@ -81,7 +81,7 @@ fn main() {
     for analyzer in registry() {
         let cx = Context::new(&loaded.snapshot, &defaults);
         let (found, cpu, _) = measure(|| analyzer.analyze(&cx).len());
-        let id = analyzer.checks().first().copied().unwrap_or("?");
+        let id = analyzer.checks().first().map_or("?", |c| c.as_str());
         println!(
             "  {:<40} {cpu:.3} s CPU, {found} findings",
             format!("{id}...")

@@ -12,6 +12,7 @@
 //! category: reliability
 //! applies: live
 //! default: on
+//! clusters: off
 //! symptom: no
 //! fix: kubectl logs {pod} -c {container} --previous{ns}
 //! ---
@@ -87,6 +88,10 @@ pub struct CheckInfo {
     pub applies: Applies,
     /// Whether it runs without being named in `--check`.
     pub default_on: bool,
+    /// A static check that also runs by default on clusters and dumps (front matter
+    /// `clusters: on`): the security checks that mean real exposure (privileged containers,
+    /// host namespaces, host mounts), which a cluster report should not wait to be asked for.
+    pub on_clusters: bool,
     /// A symptom check reports the consequence of another problem (a Deployment short of
     /// replicas, a Service without ready endpoints). When the cause is found too, the symptom is
     /// folded into the cause's issue (front matter `symptom: yes`).
@@ -165,11 +170,16 @@ fn parse(text: &'static str) -> Result<CheckInfo, String> {
         "static" => Applies::Static,
         other => return Err(format!("applies `{other}`: expected live or static")),
     };
-    let default_on = match fields.get("default").copied().unwrap_or("on") {
-        "on" => true,
-        "off" => false,
-        other => return Err(format!("default `{other}`: expected on or off")),
+    let switch = |key: &str, default: &str| match fields.get(key).copied().unwrap_or(default) {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("{key} `{other}`: expected on or off")),
     };
+    let default_on = switch("default", "on")?;
+    let on_clusters = switch("clusters", "off")?;
+    if on_clusters && applies == Applies::Live {
+        return Err("clusters: on is for static checks; live checks run on clusters anyway".into());
+    }
     Ok(CheckInfo {
         id: CheckId(field("id")?),
         title: field("title")?,
@@ -180,6 +190,7 @@ fn parse(text: &'static str) -> Result<CheckInfo, String> {
             .ok_or_else(|| format!("category `{category}`: expected reliability, security, configuration or ai-workload"))?,
         applies,
         default_on,
+        on_clusters,
         kube_linter: fields.get("kube-linter").copied().unwrap_or(""),
         symptom: fields.get("symptom").is_some_and(|v| *v == "yes"),
         fix: fields.get("fix").copied().unwrap_or(""),
@@ -205,6 +216,14 @@ mod tests {
             parse("---\nid: x\n---\n")
                 .unwrap_err()
                 .contains("front matter has no")
+        );
+        let exposure = "---\nid: x-y\ntitle: T\nseverity: error\ncategory: security\napplies: static\nclusters: on\nfix: x\n---\n";
+        assert!(parse(exposure).unwrap().on_clusters);
+        let live = exposure.replace("applies: static", "applies: live");
+        assert!(
+            parse(Box::leak(live.into_boxed_str()))
+                .unwrap_err()
+                .contains("clusters: on")
         );
     }
 }

@@ -2,13 +2,17 @@
 //! in CrashLoopBackOff already shows its BackOff events; this catches the rest (a Service's
 //! failed load balancer, a volume that cannot be attached to a node, a DNS config warning).
 
-use crate::Context;
 use std::collections::{BTreeMap, HashSet};
 
-use kubewhy_model::{CheckId, EventEvidence, Finding, ObjectRef, Severity};
+use kubewhy_model::{CheckId, EventEvidence, Finding, ObjectRef};
 use kubewhy_source::{event_last_seen, k8s::core::v1::Event};
 
-use crate::Analyzer;
+use crate::{
+    Analyzer, Context,
+    findings::{Build, finding},
+    ids,
+    k8s::recent,
+};
 
 /// Events last seen longer ago than this before the snapshot are history, not problems.
 const RECENT_SECONDS: i64 = 3600;
@@ -17,8 +21,8 @@ const RECENT_SECONDS: i64 = 3600;
 pub struct EventAnalyzer;
 
 impl Analyzer for EventAnalyzer {
-    fn checks(&self) -> &'static [&'static str] {
-        &["event-warning-unexplained"]
+    fn checks(&self) -> &'static [CheckId] {
+        &[ids::EVENT_WARNING_UNEXPLAINED]
     }
 
     fn analyze(&self, _snapshot: &Context<'_>) -> Vec<Finding> {
@@ -48,10 +52,11 @@ impl Analyzer for EventAnalyzer {
                 object.namespace.as_deref(),
                 object.name.as_str(),
             );
-            let recent = match (snapshot.observed_at(), event_last_seen(event)) {
-                (Some(now), Some(seen)) => (now - seen).get_seconds() <= RECENT_SECONDS,
-                _ => true,
-            };
+            // Without a clock that can tell (none, or one inferred from the input), every
+            // event counts as recent.
+            let recent = event_last_seen(event)
+                .and_then(|seen| recent(snapshot, seen, RECENT_SECONDS))
+                .unwrap_or(true);
             // Events of deleted objects (an old pod) describe nothing that is still there.
             if recent
                 && !explained.contains(&key)
@@ -64,7 +69,7 @@ impl Analyzer for EventAnalyzer {
         }
         groups
             .into_iter()
-            .map(|((object, reason), events)| finding(&object, &reason, &events))
+            .map(|((object, reason), events)| unexplained(&object, &reason, &events))
             .collect()
     }
 }
@@ -81,7 +86,7 @@ fn involved(event: &Event) -> ObjectRef {
     }
 }
 
-fn finding(object: &ObjectRef, reason: &str, events: &[&Event]) -> Finding {
+fn unexplained(object: &ObjectRef, reason: &str, events: &[&Event]) -> Finding {
     let count: i32 = events.iter().map(|e| e.count.unwrap_or(1)).sum();
     let latest = events.iter().max_by_key(|e| event_last_seen(e)).copied();
     let message = latest
@@ -89,22 +94,12 @@ fn finding(object: &ObjectRef, reason: &str, events: &[&Event]) -> Finding {
         .unwrap_or("")
         .trim()
         .to_owned();
-    let severity =
-        crate::check("event-warning-unexplained").map_or(Severity::Warning, |c| c.severity);
     let text = format!(
         "{}/{} has {count} {reason} warning event(s): {message}",
         object.kind, object.name
     );
-    let mut finding = Finding::new(
-        CheckId("event-warning-unexplained"),
-        severity,
-        object.clone(),
-        reason,
-        text,
-    );
-    finding.evidence.events = events
+    let evidence = events
         .iter()
-        .take(crate::evidence::MAX_EVENTS)
         .map(|e| EventEvidence {
             object: format!("{}/{}", object.kind, object.name),
             type_: "Warning".to_owned(),
@@ -114,5 +109,5 @@ fn finding(object: &ObjectRef, reason: &str, events: &[&Event]) -> Finding {
             last_seen: event_last_seen(e).map(|t| t.to_string()),
         })
         .collect();
-    finding
+    finding(ids::EVENT_WARNING_UNEXPLAINED, object, reason, text).with_events(evidence)
 }

@@ -77,3 +77,19 @@ pub fn container(pod: &str, status: &ContainerStatus, init: bool) -> ContainerEv
         restarts: status.restart_count,
     }
 }
+
+/// A container of a pod template or manifest, named for a static check: its state is `spec`, as
+/// written, since no instance of it runs.
+pub fn template_container(name: &str, init: bool) -> ContainerEvidence {
+    ContainerEvidence {
+        pod: String::new(),
+        container: name.to_owned(),
+        init,
+        state: "spec".to_owned(),
+        reason: None,
+        message: None,
+        exit_code: None,
+        last_termination: None,
+        restarts: 0,
+    }
+}

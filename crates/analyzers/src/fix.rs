@@ -247,6 +247,9 @@ mod tests {
             evidence: Evidence::default(),
             fix: None,
             origin: None,
+            merged_checks: Vec::new(),
+            caused_by: Vec::new(),
+            chain: Vec::new(),
             explanation: None,
         }
     }
@@ -358,5 +361,28 @@ mod tests {
             unknown_placeholders("{nmae} {related:secret} {related:Secret} {ns} {end}"),
             ["{nmae}", "{related:secret}", "{end}"]
         );
+    }
+
+    #[test]
+    fn a_static_check_names_its_container_for_the_fix() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../analyzers/fixtures/image-tag-latest.yaml");
+        let loaded = kubewhy_source::files::load(&[path]);
+        let filter = crate::Filter {
+            only: vec!["image-tag-latest".into()],
+            ..crate::Filter::default()
+        };
+        let found = crate::run(&loaded.snapshot, &filter);
+        let first = found.first().expect("the fixture fires");
+        let container = first
+            .container
+            .clone()
+            .expect("the finding names its container");
+        let mut issue = issue(first.object.clone(), vec![first.object.clone()], Vec::new());
+        issue.evidence = first.evidence.clone();
+        let fix = crate::check("image-tag-latest").expect("an entry").fix;
+        let filled = fill_fix(fix, &issue);
+        assert!(filled.contains(&format!(" {container}=IMAGE")), "{filled}");
+        assert!(!filled.contains("<container>"), "{filled}");
     }
 }

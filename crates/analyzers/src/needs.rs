@@ -1,60 +1,71 @@
 //! Which checks cannot judge without a kind: when a list fails, the report says which checks
 //! stayed silent because of it, so silence is not mistaken for health.
 
-use kubewhy_model::{Warning, WarningKind};
+use kubewhy_model::{CheckId, Warning, WarningKind};
 use kubewhy_source::Listings;
 
+use crate::ids;
+
 /// Kinds, and the checks that claim an object of that kind is missing or unused.
-const NEEDS: &[(&str, &[&str])] = &[
+const NEEDS: &[(&str, &[CheckId])] = &[
     (
         "Secret",
-        &["pod-reference-missing", "ingress-tls-secret-missing"],
+        &[ids::POD_REFERENCE_MISSING, ids::INGRESS_TLS_SECRET_MISSING],
     ),
     (
         "ConfigMap",
         &[
-            "pod-reference-missing",
-            "env-ref-missing",
-            "configmap-unused",
+            ids::POD_REFERENCE_MISSING,
+            ids::ENV_REF_MISSING,
+            ids::CONFIGMAP_UNUSED,
         ],
     ),
     (
         "PersistentVolumeClaim",
-        &["pod-reference-missing", "statefulset-replicas-not-ready"],
+        &[
+            ids::POD_REFERENCE_MISSING,
+            ids::STATEFULSET_REPLICAS_NOT_READY,
+        ],
     ),
     (
         "ServiceAccount",
-        &["pod-reference-missing", "pod-service-account-missing"],
+        &[ids::POD_REFERENCE_MISSING, ids::POD_SERVICE_ACCOUNT_MISSING],
     ),
     (
         "Service",
         &[
-            "statefulset-service-missing",
-            "ingress-backend-missing",
-            "webhook-service-unavailable",
-            "http-route-backend-missing",
+            ids::STATEFULSET_SERVICE_MISSING,
+            ids::INGRESS_BACKEND_MISSING,
+            ids::WEBHOOK_SERVICE_UNAVAILABLE,
+            ids::HTTP_ROUTE_BACKEND_MISSING,
         ],
     ),
     (
         "StorageClass",
-        &["pvc-pending", "statefulset-storage-class-missing"],
+        &[ids::PVC_PENDING, ids::STATEFULSET_STORAGE_CLASS_MISSING],
     ),
     (
         "Pod",
         &[
-            "service-selects-no-pods",
-            "pdb-selects-no-pods",
-            "network-policy-selects-no-pods",
+            ids::SERVICE_SELECTS_NO_PODS,
+            ids::PDB_SELECTS_NO_PODS,
+            ids::NETWORK_POLICY_SELECTS_NO_PODS,
+            ids::CONFIGMAP_UNUSED,
         ],
     ),
     (
         "Deployment",
-        &["hpa-target-not-found", "service-selects-no-workload"],
+        &[ids::HPA_TARGET_NOT_FOUND, ids::SERVICE_SELECTS_NO_WORKLOAD],
     ),
-    ("StatefulSet", &["hpa-target-not-found"]),
+    ("StatefulSet", &[ids::HPA_TARGET_NOT_FOUND]),
+    ("IngressClass", &[ids::INGRESS_CLASS_MISSING]),
+    (
+        "NetworkPolicy",
+        &[ids::MODEL_SERVER_EXPOSED, ids::POD_NOT_ISOLATED],
+    ),
     (
         "Event",
-        &["event-warning-unexplained", "service-warning-events"],
+        &[ids::EVENT_WARNING_UNEXPLAINED, ids::SERVICE_WARNING_EVENTS],
     ),
 ];
 
@@ -69,7 +80,7 @@ pub fn unjudged(listings: &Listings) -> Vec<Warning> {
                 WarningKind::SkippedKind,
                 format!(
                     "{kind} objects could not be listed ({reason}); these checks could not judge and report nothing about them: {}",
-                    checks.join(", ")
+                    checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             ))
         })
@@ -78,12 +89,27 @@ pub fn unjudged(listings: &Listings) -> Vec<Warning> {
 
 #[cfg(test)]
 mod tests {
+    use kubewhy_source::Listing;
+
+    use super::*;
+
     #[test]
-    fn every_named_check_exists() {
-        for (kind, checks) in super::NEEDS {
-            for id in *checks {
-                assert!(crate::check(id).is_some(), "{kind}: unknown check {id}");
-            }
-        }
+    fn a_failed_list_names_the_checks_that_could_not_judge() {
+        let mut listings = Listings::default();
+        listings.record(
+            "Secret",
+            Listing::Failed {
+                reason: "403 Forbidden".into(),
+            },
+        );
+        let warnings = unjudged(&listings);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0]
+                .message
+                .contains("pod-reference-missing, ingress-tls-secret-missing"),
+            "{}",
+            warnings[0].message
+        );
     }
 }

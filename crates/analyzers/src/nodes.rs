@@ -4,24 +4,29 @@
 //! polarity is known: a condition type missing from [`KNOWN_PROBLEMS`] is never flagged, since
 //! for an unknown type nobody can tell whether True is good or bad.
 
-use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_model::{CheckId, Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
     k8s::core::v1::{Node, NodeCondition, Pod},
     object_ref,
 };
 
-use crate::{Analyzer, Context, controllers::human_duration, evidence};
+use crate::{
+    Analyzer, Context, evidence,
+    findings::{Build, finding},
+    ids,
+    k8s::{explain, since},
+};
 
 /// The Node analyzer.
 pub struct NodeAnalyzer;
 
-const CHECKS: &[&str] = &[
-    "node-not-ready",
-    "node-pressure",
-    "node-network-unavailable",
-    "node-problem-condition",
-    "node-cordoned-with-pending-pods",
+const CHECKS: &[CheckId] = &[
+    ids::NODE_NOT_READY,
+    ids::NODE_PRESSURE,
+    ids::NODE_NETWORK_UNAVAILABLE,
+    ids::NODE_PROBLEM_CONDITION,
+    ids::NODE_CORDONED_WITH_PENDING_PODS,
 ];
 
 /// The kubelet's own pressure conditions: True means the node is short of the resource.
@@ -66,7 +71,7 @@ const NOT_READY_GRACE_SECONDS: i64 = 180;
 const MAX_RELATED: usize = 20;
 
 impl Analyzer for NodeAnalyzer {
-    fn checks(&self) -> &'static [&'static str] {
+    fn checks(&self) -> &'static [CheckId] {
         CHECKS
     }
 
@@ -90,27 +95,18 @@ impl Analyzer for NodeAnalyzer {
                     object.name
                 );
                 let mut found = finding(
-                    snapshot,
-                    "node-cordoned-with-pending-pods",
+                    ids::NODE_CORDONED_WITH_PENDING_PODS,
                     &object,
                     "Cordoned",
                     message,
-                );
+                )
+                .events(snapshot);
                 found.related = pending.iter().take(MAX_RELATED).cloned().collect();
                 findings.push(found);
             }
         }
         findings
     }
-}
-
-/// Whether the node's Ready condition is True.
-pub(crate) fn is_ready(node: &Node) -> bool {
-    let conditions = node.status.as_ref().and_then(|s| s.conditions.as_ref());
-    conditions
-        .into_iter()
-        .flatten()
-        .any(|c| c.type_ == "Ready" && c.status == "True")
 }
 
 fn judge(
@@ -121,14 +117,14 @@ fn judge(
 ) -> Option<Finding> {
     let kind = cond.type_.as_str();
     let status = cond.status.as_str();
-    let why = explain(cond);
+    let why = explain(cond.reason.as_deref(), cond.message.as_deref());
     let (check, message) = if kind == "Ready" && status != "True" {
         // A booting node, and one the autoscaler is removing, are NotReady for a while.
-        let seconds = age(snapshot, cond)?;
-        if seconds < NOT_READY_GRACE_SECONDS || departing(node) {
+        let age = since(snapshot, cond.last_transition_time.as_ref())?;
+        if age.seconds() < NOT_READY_GRACE_SECONDS || departing(node) {
             return None;
         }
-        let age = format!(" for {}", human_duration(seconds));
+        let age = format!(" {}", age.lasting());
         let pods = pods_on(snapshot, &object.name);
         let bound = match pods.len() {
             0 => String::new(),
@@ -139,7 +135,7 @@ fn judge(
             "Node {} is not ready (Ready={status}{age}: {why}){bound}",
             object.name
         );
-        let mut found = finding(snapshot, "node-not-ready", object, reason(cond), text);
+        let mut found = finding(ids::NODE_NOT_READY, object, reason(cond), text).events(snapshot);
         found
             .evidence
             .conditions
@@ -148,23 +144,23 @@ fn judge(
         return Some(found);
     } else if PRESSURE.contains(&kind) && status == "True" {
         (
-            "node-pressure",
+            ids::NODE_PRESSURE,
             format!("Node {} reports {kind} ({why})", object.name),
         )
     } else if kind == "NetworkUnavailable" && status == "True" {
         (
-            "node-network-unavailable",
+            ids::NODE_NETWORK_UNAVAILABLE,
             format!("Node {} has no working pod network ({why})", object.name),
         )
     } else if KNOWN_PROBLEMS.contains(&(kind, status)) {
         (
-            "node-problem-condition",
+            ids::NODE_PROBLEM_CONDITION,
             format!("Node {} reports {kind}={status} ({why})", object.name),
         )
     } else {
         return None;
     };
-    let mut found = finding(snapshot, check, object, kind, message);
+    let mut found = finding(check, object, kind, message).events(snapshot);
     found
         .evidence
         .conditions
@@ -180,15 +176,6 @@ fn reason(cond: &NodeCondition) -> &str {
         } else {
             "NotReady"
         })
-}
-
-fn explain(cond: &NodeCondition) -> String {
-    crate::controllers::explain(cond.reason.as_deref(), cond.message.as_deref())
-}
-
-/// How long the condition has had its status, in seconds.
-fn age(snapshot: &Snapshot, cond: &NodeCondition) -> Option<i64> {
-    Some((snapshot.observed_at()? - cond.last_transition_time.as_ref()?.0).get_seconds())
 }
 
 /// Whether the node is on its way out: deleted, or tainted by the cluster autoscaler or
@@ -252,5 +239,3 @@ fn unschedulable(pod: &Pod) -> bool {
                         .is_some_and(|m| m.contains("were unschedulable"))
             })
 }
-
-use crate::findings::with_events as finding;

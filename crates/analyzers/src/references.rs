@@ -14,12 +14,17 @@ use kubewhy_source::{
     object_ref,
 };
 
-use crate::{Analyzer, Context, evidence};
+use crate::{
+    Analyzer, Context, evidence,
+    findings::{Build, finding},
+    ids,
+    k8s::{get_in, in_namespace, namespace_of},
+};
 
 /// The reference analyzer.
 pub struct ReferenceAnalyzer;
 
-const CHECKS: &[&str] = &["pod-reference-missing", "configmap-unused"];
+const CHECKS: &[CheckId] = &[ids::POD_REFERENCE_MISSING, ids::CONFIGMAP_UNUSED];
 
 /// ConfigMaps that Kubernetes and common distributions create in every namespace or read
 /// through the API rather than through a pod spec.
@@ -49,7 +54,7 @@ const PULL_SECRETS: &str = "imagePullSecrets";
 const MAX_PLACES: usize = 3;
 
 impl Analyzer for ReferenceAnalyzer {
-    fn checks(&self) -> &'static [&'static str] {
+    fn checks(&self) -> &'static [CheckId] {
         CHECKS
     }
 
@@ -89,7 +94,6 @@ fn key(object: &ObjectRef) -> Key {
 fn subjects<'a>(snapshot: &'a Context<'_>) -> Vec<(ObjectRef, Cow<'a, PodSpec>)> {
     snapshot
         .workloads()
-        .iter()
         .map(|w| (w.object.clone(), Cow::Borrowed(w.spec.as_ref())))
         .collect()
 }
@@ -187,34 +191,41 @@ fn container_references(
 /// Whether the object exists; `None` when the snapshot cannot tell because objects of that
 /// kind were not listed there (a manifest folder without Secrets, a Secrets list that answered
 /// 403, a run scoped to another namespace).
-fn exists(snapshot: &Snapshot, kind: &str, namespace: &str, name: &str) -> Option<bool> {
-    let ns = Some(namespace);
+fn exists(cx: &Context<'_>, kind: &str, namespace: Option<&str>, name: &str) -> Option<bool> {
+    let ns = namespace;
     match kind {
         "ConfigMap" if SYSTEM_CONFIG_MAPS.contains(&name) => None,
-        "ConfigMap" if snapshot.listed(kind, ns) => {
-            Some(snapshot.config_maps.get(ns, name).is_some())
+        "ConfigMap" if cx.listed(kind, ns) => Some(get_in(&cx.config_maps, ns, name).is_some()),
+        "Secret" if cx.listed(kind, ns) => Some(get_in(&cx.secrets, ns, name).is_some()),
+        "PersistentVolumeClaim" if cx.listed(kind, ns) => {
+            Some(get_in(&cx.persistent_volume_claims, ns, name).is_some())
         }
-        "Secret" if snapshot.listed(kind, ns) => Some(snapshot.secrets.get(ns, name).is_some()),
-        "PersistentVolumeClaim" if snapshot.listed(kind, ns) => {
-            Some(snapshot.persistent_volume_claims.get(ns, name).is_some())
-        }
+        "ServiceAccount" if cx.service_account_in_use(ns, name) => Some(true),
         // Every namespace has its own ServiceAccounts; judge only namespaces that were listed.
         "ServiceAccount"
-            if snapshot.listed(kind, ns)
-                && !snapshot.service_accounts.in_namespace(namespace).is_empty() =>
+            if cx.listed(kind, ns)
+                && in_namespace(&cx.service_accounts, ns.unwrap_or_default())
+                    .next()
+                    .is_some() =>
         {
-            Some(snapshot.service_accounts.get(ns, name).is_some())
+            Some(get_in(&cx.service_accounts, ns, name).is_some())
         }
         _ => None,
     }
 }
 
-fn missing(snapshot: &Snapshot, object: &ObjectRef, spec: &PodSpec) -> Vec<Finding> {
-    let namespace = object.namespace.as_deref().unwrap_or("");
+fn missing(cx: &Context<'_>, object: &ObjectRef, spec: &PodSpec) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     // Missing objects in spec order, each with the places that name it.
     let mut found: Vec<((&'static str, String), Vec<String>)> = Vec::new();
     for reference in references(spec).into_iter().filter(|r| !r.optional) {
-        if exists(snapshot, reference.kind, namespace, &reference.name) != Some(false) {
+        if exists(
+            cx,
+            reference.kind,
+            object.namespace.as_deref(),
+            &reference.name,
+        ) != Some(false)
+        {
             continue;
         }
         let id = (reference.kind, reference.name);
@@ -230,13 +241,11 @@ fn missing(snapshot: &Snapshot, object: &ObjectRef, spec: &PodSpec) -> Vec<Findi
     found
         .into_iter()
         .map(|((kind, name), places)| {
-            let mut finding = missing_finding(object, kind, &name, places);
             // Every kind a pod spec names is in the core group.
-            finding
-                .related
-                .push(ObjectRef::new("v1", kind, Some(namespace), name));
-            finding.evidence.events.clone_from(&events);
-            finding
+            let missing = ObjectRef::new("v1", kind, object.namespace.as_deref(), name);
+            missing_finding(object, kind, &missing.name, places)
+                .related(missing)
+                .with_events(events.clone())
         })
         .collect()
 }
@@ -249,7 +258,7 @@ fn missing_finding(
     name: &str,
     mut places: Vec<String>,
 ) -> Finding {
-    let namespace = object.namespace.as_deref().unwrap_or("");
+    let namespace = namespace_of(object);
     places.dedup();
     let pull_only = kind == "Secret" && places.iter().all(|p| p == PULL_SECRETS);
     let more = places.len().saturating_sub(MAX_PLACES);
@@ -266,19 +275,18 @@ fn missing_finding(
         message.push_str(
             "; the kubelet pulls images without it, which fails if the registry needs credentials",
         );
-        ("ImagePullSecretNotFound".to_owned(), Severity::Warning)
+        (
+            "ImagePullSecretNotFound".to_owned(),
+            Some(Severity::Warning),
+        )
     } else {
-        let severity =
-            crate::check("pod-reference-missing").map_or(Severity::Error, |c| c.severity);
-        (format!("{kind}NotFound"), severity)
+        (format!("{kind}NotFound"), None)
     };
-    Finding::new(
-        CheckId("pod-reference-missing"),
-        severity,
-        object.clone(),
-        reason,
-        message,
-    )
+    let found = finding(ids::POD_REFERENCE_MISSING, object, reason, message);
+    match severity {
+        Some(severity) => found.severity(severity),
+        None => found,
+    }
 }
 
 /// Warning events of the object, else of the first of its pods that has any (a Deployment's
@@ -288,12 +296,8 @@ fn pod_events(snapshot: &Snapshot, object: &ObjectRef) -> Vec<EventEvidence> {
     if !own.is_empty() || object.kind == "Pod" {
         return own;
     }
-    let namespace = object.namespace.as_deref().unwrap_or("");
     let object_key = key(object);
-    snapshot
-        .pods
-        .in_namespace(namespace)
-        .iter()
+    in_namespace(&snapshot.pods, namespace_of(object))
         .map(object_ref)
         .filter(|pod| key(&snapshot.root_of(pod)) == object_key)
         .map(|pod| evidence::events(snapshot, &pod))
@@ -306,27 +310,26 @@ fn unused_config_maps(
     subjects: &[(ObjectRef, Cow<'_, PodSpec>)],
 ) -> Vec<Finding> {
     let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let specs = subjects
-        .iter()
-        .map(|(o, s)| (o.namespace.clone(), s.as_ref()));
-    let pods = snapshot
-        .pods
-        .iter()
-        .filter_map(|p| Some((p.metadata.namespace.clone(), p.spec.as_ref()?)));
+    let specs = subjects.iter().map(|(o, s)| (namespace_of(o), s.as_ref()));
+    let pods = snapshot.pods.iter().filter_map(|p| {
+        let namespace = p.metadata.namespace.as_deref().filter(|n| !n.is_empty());
+        Some((namespace.unwrap_or("default"), p.spec.as_ref()?))
+    });
     for (namespace, spec) in specs.chain(pods) {
         let names = references(spec)
             .into_iter()
             .filter(|r| r.kind == "ConfigMap")
             .map(|r| r.name);
-        used.entry(namespace.unwrap_or_default())
-            .or_default()
-            .extend(names);
+        used.entry(namespace.to_owned()).or_default().extend(names);
     }
-    let severity = crate::check("configmap-unused").map_or(Severity::Info, |c| c.severity);
     let mut findings = Vec::new();
     for config_map in &snapshot.config_maps {
         let object = object_ref(config_map);
-        let namespace = object.namespace.as_deref().unwrap_or("");
+        let namespace = namespace_of(&object);
+        // Without the namespace's pods, a ConfigMap that only a bare pod mounts looks unused.
+        if !snapshot.listings().is_files() && !snapshot.listed("Pod", Some(namespace)) {
+            continue;
+        }
         let meta = &config_map.metadata;
         let labels = meta.labels.as_ref();
         let exempt = SYSTEM_CONFIG_MAPS.contains(&object.name.as_str())
@@ -345,16 +348,11 @@ fn unused_config_maps(
             continue;
         }
         let message = format!(
-            "ConfigMap {} is not used by any pod or pod template in namespace {namespace}",
-            object.name
+            "ConfigMap {} is not used by any pod or pod template in namespace {}",
+            object.name,
+            namespace_of(&object)
         );
-        findings.push(Finding::new(
-            CheckId("configmap-unused"),
-            severity,
-            object,
-            "Unused",
-            message,
-        ));
+        findings.push(finding(ids::CONFIGMAP_UNUSED, &object, "Unused", message));
     }
     findings
 }

@@ -1,19 +1,24 @@
 //! The registry of analyzers and the checks they own, and the parallel runner.
 
-use std::thread;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    thread,
+};
 
-use kubewhy_model::{Category, Finding, Severity};
+use kubewhy_model::{Category, CheckCount, CheckId, Finding, ObjectRef, Severity};
 
 use crate::{
     Context,
     catalog::{Applies, CheckInfo, catalog},
+    exempt::{Exemption, exempt, system_components},
+    k8s::namespace_of,
 };
 use kubewhy_source::Snapshot;
 
 /// A family of checks over the snapshot.
 pub trait Analyzer: Sync {
-    /// The ids of the checks this analyzer can produce; each has a catalog entry.
-    fn checks(&self) -> &'static [&'static str];
+    /// The ids of the checks this analyzer can produce, as [`ids`](crate::ids) constants.
+    fn checks(&self) -> &'static [CheckId];
     /// Finds problems. Must be deterministic.
     fn analyze(&self, cx: &Context<'_>) -> Vec<Finding>;
 
@@ -46,7 +51,7 @@ pub fn all_checks() -> impl Iterator<Item = &'static CheckInfo> {
     registry()
         .iter()
         .flat_map(|analyzer| analyzer.checks())
-        .filter_map(|id| check(id))
+        .filter_map(|id| check(id.as_str()))
 }
 
 /// The catalog entry of the check with this id.
@@ -65,8 +70,12 @@ pub struct Filter {
     /// Findings below this severity are dropped.
     pub min_severity: Option<Severity>,
     /// The source is a cluster: static checks (written for manifests) run on its objects only
-    /// when `only` names them, so that a cluster report leads with what is broken.
+    /// when `only` names them, or when their catalog entry says `clusters: on`, so that a
+    /// cluster report leads with what is broken.
     pub live: bool,
+    /// The system components whose security findings a cluster report leaves out; `None` for
+    /// the documented default list ([`system_components`](crate::system_components)).
+    pub exempt: Option<Vec<Exemption>>,
 }
 
 impl Filter {
@@ -96,10 +105,35 @@ impl Filter {
             return false;
         }
         if self.only.is_empty() {
-            info.default_on && !(self.live && info.applies == Applies::Static)
+            let held_back = self.live && info.applies == Applies::Static && !info.on_clusters;
+            info.default_on && !held_back
         } else {
             named(&self.only)
         }
+    }
+
+    /// Whether a cluster report summarises this check instead of listing its findings: a
+    /// static security or configuration check, on for manifests, off on clusters (see
+    /// [`Self::live`]), and not asked for by name.
+    #[must_use]
+    pub fn summarizes(&self, info: &CheckInfo) -> bool {
+        let named = |names: &[String]| {
+            names
+                .iter()
+                .any(|n| n == info.id.as_str() || n == info.category.as_str())
+        };
+        self.live
+            && self.only.is_empty()
+            && !named(&self.skip)
+            && info.applies == Applies::Static
+            && info.default_on
+            && !info.on_clusters
+            && matches!(info.category, Category::Security | Category::Configuration)
+    }
+
+    fn holds_back(&self, finding: &Finding) -> bool {
+        self.min_severity.is_none_or(|min| finding.severity >= min)
+            && check(finding.check.as_str()).is_some_and(|info| self.summarizes(info))
     }
 
     fn keeps(&self, finding: &Finding) -> bool {
@@ -108,15 +142,35 @@ impl Filter {
     }
 }
 
+/// What one run found.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// The findings the filter keeps.
+    pub findings: Vec<Finding>,
+    /// On clusters and dumps, the findings of the static security and configuration checks
+    /// that are on for manifests but not listed one by one on a cluster: the report summarises
+    /// them ([`summarize`]).
+    pub held_back: Vec<Finding>,
+    /// On clusters and dumps, the security findings left out because they are on system
+    /// components ([`Filter::exempt`]); [`count_objects`] says on how many.
+    pub exempted: Vec<Finding>,
+}
+
 /// Runs every analyzer that owns an enabled check, in parallel, then lets each look at what the
 /// others found, and keeps the findings the filter lets through.
 #[must_use]
 pub fn run(snapshot: &Snapshot, filter: &Filter) -> Vec<Finding> {
-    let owns_enabled = |filter: &Filter, a: &&dyn Analyzer| {
+    analyze(snapshot, filter).findings
+}
+
+/// [`run`], with what a cluster report summarises and what it leaves out.
+#[must_use]
+pub fn analyze(snapshot: &Snapshot, filter: &Filter) -> Analysis {
+    let owns = |a: &&dyn Analyzer, wanted: &dyn Fn(&CheckInfo) -> bool| {
         a.checks()
             .iter()
-            .filter_map(|id| check(id))
-            .any(|info| filter.enabled(info))
+            .filter_map(|id| check(id.as_str()))
+            .any(wanted)
     };
     // What counts as explained must not depend on which checks the user wants to see, so the
     // first pass also runs every analyzer that is on by default.
@@ -127,23 +181,76 @@ pub fn run(snapshot: &Snapshot, filter: &Filter) -> Vec<Finding> {
     let first_pass: Vec<&dyn Analyzer> = registry()
         .iter()
         .copied()
-        .filter(|a| owns_enabled(filter, a) || owns_enabled(&defaults, a))
+        .filter(|a| {
+            owns(a, &|i| {
+                filter.enabled(i) || defaults.enabled(i) || filter.summarizes(i)
+            })
+        })
         .collect();
     let wanted: Vec<&dyn Analyzer> = registry()
         .iter()
         .copied()
-        .filter(|a| owns_enabled(filter, a))
+        .filter(|a| owns(a, &|i| filter.enabled(i)))
         .collect();
     let cx = Context::new(snapshot, filter);
     let mut first = parallel(&first_pass, |analyzer| analyzer.analyze(&cx));
+    let mut analysis = Analysis::default();
+    if filter.live {
+        let list = filter.exempt.clone().unwrap_or_else(system_components);
+        let (exempted, kept): (Vec<Finding>, Vec<Finding>) =
+            first.into_iter().partition(|f| exempt(snapshot, &list, f));
+        first = kept;
+        analysis.exempted = exempted
+            .into_iter()
+            .filter(|f| filter.keeps(f) || filter.holds_back(f))
+            .collect();
+    }
+    analysis.held_back = first
+        .iter()
+        .filter(|f| filter.holds_back(f))
+        .cloned()
+        .collect();
     // An analyzer reports all its checks; those switched off explain nothing.
     first.retain(|f| filter.keeps(f) || defaults.keeps(f));
     let rest = parallel(&wanted, |analyzer| analyzer.analyze_rest(&cx, &first));
-    first
+    analysis.findings = first
         .into_iter()
         .chain(rest)
         .filter(|f| filter.keeps(f))
-        .collect()
+        .collect();
+    analysis
+}
+
+/// One line per check of `held_back`: on how many objects, in how many namespaces, most
+/// objects first.
+#[must_use]
+pub fn summarize(held_back: &[Finding]) -> Vec<CheckCount> {
+    let mut by_check: BTreeMap<CheckId, (BTreeSet<&ObjectRef>, BTreeSet<&str>)> = BTreeMap::new();
+    for finding in held_back {
+        let (objects, namespaces) = by_check.entry(finding.check).or_default();
+        objects.insert(&finding.object);
+        namespaces.insert(namespace_of(&finding.object));
+    }
+    let mut counts: Vec<CheckCount> = by_check
+        .into_iter()
+        .map(|(check, (objects, namespaces))| CheckCount {
+            check,
+            objects: objects.len(),
+            namespaces: namespaces.len(),
+        })
+        .collect();
+    counts.sort_by(|a, b| b.objects.cmp(&a.objects).then(a.check.cmp(&b.check)));
+    counts
+}
+
+/// How many distinct objects `findings` are about.
+#[must_use]
+pub fn count_objects(findings: &[Finding]) -> usize {
+    findings
+        .iter()
+        .map(|f| &f.object)
+        .collect::<BTreeSet<_>>()
+        .len()
 }
 
 /// Runs `work` for every analyzer on its own thread; results come back in registry order.

@@ -1,7 +1,7 @@
 //! Storage: PersistentVolumeClaims that stay Pending or were lost, PersistentVolumes released
 //! or failed, and StorageClasses that compete to be the default.
 
-use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_model::{CheckId, Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
     k8s::{
@@ -13,19 +13,20 @@ use kubewhy_source::{
 
 use crate::{
     Analyzer, Context,
-    controllers::{age_seconds, human_duration},
-    network::is_default_class,
+    findings::{Build, finding},
+    ids,
+    k8s::{is_default_class, since},
 };
 
 /// The storage analyzer.
 pub struct StorageAnalyzer;
 
-const CHECKS: &[&str] = &[
-    "pvc-pending",
-    "pvc-lost",
-    "pv-released",
-    "pv-failed",
-    "storage-class-multiple-defaults",
+const CHECKS: &[CheckId] = &[
+    ids::PVC_PENDING,
+    ids::PVC_LOST,
+    ids::PV_RELEASED,
+    ids::PV_FAILED,
+    ids::STORAGE_CLASS_MULTIPLE_DEFAULTS,
 ];
 
 const DEFAULT_CLASS_ANNOTATIONS: &[&str] = &[
@@ -38,7 +39,7 @@ const DEFAULT_CLASS_ANNOTATIONS: &[&str] = &[
 const STUCK_SECONDS: i64 = 600;
 
 impl Analyzer for StorageAnalyzer {
-    fn checks(&self) -> &'static [&'static str] {
+    fn checks(&self) -> &'static [CheckId] {
         CHECKS
     }
 
@@ -53,8 +54,6 @@ impl Analyzer for StorageAnalyzer {
         findings
     }
 }
-
-use crate::findings::with_events as finding;
 
 fn claim(snapshot: &Snapshot, claim: &PersistentVolumeClaim) -> Option<Finding> {
     let object = object_ref(claim);
@@ -88,13 +87,8 @@ fn class_not_found(
         "PersistentVolumeClaim {} is Pending because its StorageClass {class} does not exist",
         object.name
     );
-    let mut found = finding(
-        snapshot,
-        "pvc-pending",
-        object,
-        "StorageClassNotFound",
-        message,
-    );
+    let mut found =
+        finding(ids::PVC_PENDING, object, "StorageClassNotFound", message).events(snapshot);
     found.related.push(ObjectRef::new(
         "storage.k8s.io/v1",
         "StorageClass",
@@ -117,13 +111,7 @@ fn provisioning_failed(snapshot: &Snapshot, object: &ObjectRef) -> Option<Findin
         "PersistentVolumeClaim {} is Pending: provisioning failed: {why}",
         object.name
     );
-    Some(finding(
-        snapshot,
-        "pvc-pending",
-        object,
-        "ProvisioningFailed",
-        message,
-    ))
+    Some(finding(ids::PVC_PENDING, object, "ProvisioningFailed", message).events(snapshot))
 }
 
 /// A claim that nothing will ever bind, which the binder reports only with a Normal
@@ -138,11 +126,11 @@ fn unbound(
     if claim.spec.as_ref().is_some_and(|s| s.volume_name.is_some()) {
         return None;
     }
-    let age = age_seconds(snapshot, claim.metadata.creation_timestamp.as_ref())?;
-    if age <= STUCK_SECONDS {
+    let age = since(snapshot, claim.metadata.creation_timestamp.as_ref())?;
+    if age.seconds() <= STUCK_SECONDS {
         return None;
     }
-    let (name, pending) = (&object.name, human_duration(age));
+    let (name, pending) = (&object.name, age.lasting());
     let (reason, message) = match class {
         None => {
             let classes = &snapshot.storage_classes;
@@ -158,19 +146,19 @@ fn unbound(
                 return None;
             }
             let message = format!(
-                "PersistentVolumeClaim {name} has been Pending for {pending}: it sets no storageClassName and no StorageClass is marked as the default, so nothing provisions a volume for it"
+                "PersistentVolumeClaim {name} has been Pending {pending}: it sets no storageClassName and no StorageClass is marked as the default, so nothing provisions a volume for it"
             );
             ("NoDefaultStorageClass", message)
         }
         Some("") => {
             let message = format!(
-                "PersistentVolumeClaim {name} has been Pending for {pending}: its storageClassName is \"\" (static binding) and no PersistentVolume without a class matches its size, access modes and selector"
+                "PersistentVolumeClaim {name} has been Pending {pending}: its storageClassName is \"\" (static binding) and no PersistentVolume without a class matches its size, access modes and selector"
             );
             ("NoMatchingVolume", message)
         }
         Some(_) => return None,
     };
-    Some(finding(snapshot, "pvc-pending", object, reason, message))
+    Some(finding(ids::PVC_PENDING, object, reason, message).events(snapshot))
 }
 
 fn lost(snapshot: &Snapshot, claim: &PersistentVolumeClaim, object: &ObjectRef) -> Finding {
@@ -189,7 +177,7 @@ fn lost(snapshot: &Snapshot, claim: &PersistentVolumeClaim, object: &ObjectRef) 
             object.name
         ),
     };
-    finding(snapshot, "pvc-lost", object, "Lost", message)
+    finding(ids::PVC_LOST, object, "Lost", message).events(snapshot)
 }
 
 fn volumes(snapshot: &Snapshot) -> Vec<Finding> {
@@ -225,7 +213,7 @@ fn volumes(snapshot: &Snapshot) -> Vec<Finding> {
                     object.name,
                     why.trim()
                 );
-                finding(snapshot, "pv-failed", &object, "Failed", message)
+                finding(ids::PV_FAILED, &object, "Failed", message).events(snapshot)
             }
             _ => continue,
         };
@@ -249,33 +237,21 @@ fn released(
         let message = format!(
             "PersistentVolume {name} is Released: its claim {claim_name} was deleted and reclaim policy {policy} keeps the volume and its data unbound"
         );
-        return Some(finding(
-            snapshot,
-            "pv-released",
-            object,
-            "Released",
-            message,
-        ));
+        return Some(finding(ids::PV_RELEASED, object, "Released", message).events(snapshot));
     }
-    let since = volume
+    let released_at = volume
         .status
         .as_ref()
         .and_then(|s| s.last_phase_transition_time.as_ref());
-    let age = age_seconds(snapshot, since)?;
-    if age <= STUCK_SECONDS {
+    let age = since(snapshot, released_at)?;
+    if age.seconds() <= STUCK_SECONDS {
         return None;
     }
     let message = format!(
-        "PersistentVolume {name} has been Released for {}: its claim {claim_name} was deleted and reclaim policy {policy} should have removed it, so deletion is failing",
-        human_duration(age)
+        "PersistentVolume {name} has been Released {}: its claim {claim_name} was deleted and reclaim policy {policy} should have removed it, so deletion is failing",
+        age.lasting()
     );
-    Some(finding(
-        snapshot,
-        "pv-released",
-        object,
-        "ReclaimFailing",
-        message,
-    ))
+    Some(finding(ids::PV_RELEASED, object, "ReclaimFailing", message).events(snapshot))
 }
 
 fn is_default(class: &StorageClass) -> bool {
@@ -306,12 +282,12 @@ fn default_classes(snapshot: &Snapshot) -> Vec<Finding> {
                 names.join(", ")
             );
             let mut found = finding(
-                snapshot,
-                "storage-class-multiple-defaults",
+                ids::STORAGE_CLASS_MULTIPLE_DEFAULTS,
                 &object,
                 "MultipleDefaults",
                 message,
-            );
+            )
+            .events(snapshot);
             found.related = defaults
                 .iter()
                 .map(|c| object_ref(*c))

@@ -1,16 +1,20 @@
-//! Every object that makes pods, seen through its pod template: Deployments, ReplicaSets,
-//! ReplicationControllers, StatefulSets, DaemonSets, Jobs, CronJobs, OpenShift
-//! DeploymentConfigs, and bare Pods. Static checks judge a live workload by its template, so
-//! objects whose controller is in the snapshot (a Deployment's ReplicaSets, a CronJob's Jobs,
-//! any controlled Pod) are left to their controller.
+//! Every object that makes pods, seen through its pod template: Deployments, StatefulSets,
+//! DaemonSets, ReplicaSets, ReplicationControllers, Jobs, CronJobs, OpenShift
+//! DeploymentConfigs, and Pods. [`Context`](crate::Context) indexes them once per run, by
+//! namespace and by kind, namespace and name, for every family to share.
+//!
+//! Static checks judge a live workload by its template, so objects whose controller is in the
+//! snapshot (a Deployment's ReplicaSets, a CronJob's Jobs, any controlled Pod) are left to their
+//! controller: [`Workload::judged`] is false for them, and for objects without a pod spec.
+//! Selector questions (does anything carry these labels?) look at every pod maker.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use kubewhy_model::ObjectRef;
 use kubewhy_source::{
     LabelSelector, Object, Snapshot, dynamic_ref,
     k8s::core::v1::{Container, PodSpec, PodTemplateSpec},
-    meta::ObjectMeta,
+    meta::{self, ObjectMeta},
     object_ref,
 };
 
@@ -20,15 +24,19 @@ pub struct Workload<'a> {
     /// The object (Deployment, Pod, ...).
     pub object: ObjectRef,
     /// The object's own metadata.
-    pub meta: Cow<'a, ObjectMeta>,
-    /// The pod template's metadata (a bare Pod's own metadata).
+    pub meta: &'a ObjectMeta,
+    /// The pod template's metadata (a Pod's own metadata).
     pub template_meta: Cow<'a, ObjectMeta>,
-    /// The pod spec its pods get.
+    /// The pod spec its pods get; empty when it has none.
     pub spec: Cow<'a, PodSpec>,
     /// Its pod selector, for kinds that have one.
     pub selector: Option<LabelSelector>,
+    /// The equality part of its selector (`matchLabels`, or a ReplicationController's map).
+    pub match_labels: Option<Cow<'a, BTreeMap<String, String>>>,
     /// `spec.replicas` as written, for kinds that have it.
     pub replicas: Option<i32>,
+    has_spec: bool,
+    controlled: bool,
 }
 
 impl Workload<'_> {
@@ -45,19 +53,48 @@ impl Workload<'_> {
 
     /// The pod template's labels.
     #[must_use]
-    pub fn pod_labels(&self) -> std::collections::BTreeMap<String, String> {
+    pub fn pod_labels(&self) -> BTreeMap<String, String> {
         self.labels().clone()
     }
 
     /// The pod template's labels, borrowed.
     #[must_use]
-    pub fn labels(&self) -> &std::collections::BTreeMap<String, String> {
-        static NONE: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
         self.template_meta.labels.as_ref().unwrap_or(&NONE)
+    }
+
+    /// Whether checks judge this object by its pod spec: it has one, and no controller in the
+    /// snapshot is judged in its place.
+    #[must_use]
+    pub fn judged(&self) -> bool {
+        self.has_spec && !self.controlled
+    }
+
+    /// Whether the object has a pod template with a spec (a Pod, its own spec).
+    #[must_use]
+    pub fn has_spec(&self) -> bool {
+        self.has_spec
+    }
+
+    /// Whether a controller of the object is in the snapshot and judged by its own template.
+    #[must_use]
+    pub fn controlled(&self) -> bool {
+        self.controlled
+    }
+
+    /// Whether the object names any controller, in the snapshot or not.
+    #[must_use]
+    pub fn has_controller(&self) -> bool {
+        self.meta
+            .owner_references
+            .iter()
+            .flatten()
+            .any(|o| o.controller == Some(true))
     }
 }
 
-/// Kinds whose pod templates [`workloads`] judges: what they control is judged through them.
+/// Kinds whose pod templates are judged in place of what they control.
 const TEMPLATE_KINDS: &[&str] = &[
     "Deployment",
     "ReplicaSet",
@@ -94,134 +131,130 @@ fn controlled<K: Object>(snapshot: &Snapshot, item: &K) -> bool {
         })
 }
 
-/// The workload of `item`, when it has a pod template with a spec.
+/// What a pod maker's kind says beyond its template.
+struct Shape<'a> {
+    selector: Option<LabelSelector>,
+    match_labels: Option<Cow<'a, BTreeMap<String, String>>>,
+    replicas: Option<i32>,
+    controlled: bool,
+}
+
+impl<'a> Shape<'a> {
+    fn of(selector: &'a meta::LabelSelector, replicas: Option<i32>) -> Self {
+        Self {
+            selector: Some(LabelSelector::from_k8s(selector)),
+            match_labels: selector.match_labels.as_ref().map(Cow::Borrowed),
+            replicas,
+            controlled: false,
+        }
+    }
+
+    fn none() -> Self {
+        Self {
+            selector: None,
+            match_labels: None,
+            replicas: None,
+            controlled: false,
+        }
+    }
+
+    fn controlled(self, controlled: bool) -> Self {
+        Self { controlled, ..self }
+    }
+}
+
+/// The workload of `item` with its pod template, which may be missing.
 fn template<'a, K: Object>(
     item: &'a K,
     template: Option<&'a PodTemplateSpec>,
-    selector: Option<LabelSelector>,
-    replicas: Option<i32>,
-) -> Option<Workload<'a>> {
-    let template = template?;
-    Some(Workload {
+    shape: Shape<'a>,
+) -> Workload<'a> {
+    let spec = template.and_then(|t| t.spec.as_ref());
+    Workload {
         object: object_ref(item),
-        meta: Cow::Borrowed(item.metadata()),
+        meta: item.metadata(),
         template_meta: template
-            .metadata
-            .as_ref()
+            .and_then(|t| t.metadata.as_ref())
             .map_or_else(|| Cow::Owned(ObjectMeta::default()), Cow::Borrowed),
-        spec: Cow::Borrowed(template.spec.as_ref()?),
-        selector,
-        replicas,
-    })
+        has_spec: spec.is_some(),
+        spec: spec.map_or_else(|| Cow::Owned(PodSpec::default()), Cow::Borrowed),
+        selector: shape.selector,
+        match_labels: shape.match_labels,
+        replicas: shape.replicas,
+        controlled: shape.controlled,
+    }
 }
 
-/// Every workload in the snapshot, in kind order, then namespace and name.
+/// Every pod maker in the snapshot, in kind order (Deployments, StatefulSets, DaemonSets,
+/// ReplicaSets, ReplicationControllers, Jobs, CronJobs, Pods, DeploymentConfigs), then
+/// namespace and name.
 #[must_use]
-pub fn workloads(snapshot: &Snapshot) -> Vec<Workload<'_>> {
-    let mut out = controllers(snapshot);
-    out.extend(bare_pods(snapshot));
-    out.extend(deployment_configs(snapshot));
-    out
-}
-
-/// The controllers' templates, except those of controllers that another one controls.
-fn controllers(snapshot: &Snapshot) -> Vec<Workload<'_>> {
+pub fn pod_makers(snapshot: &Snapshot) -> Vec<Workload<'_>> {
     let mut out = Vec::new();
-    let from_k8s = |s: &kubewhy_source::meta::LabelSelector| Some(LabelSelector::from_k8s(s));
     for d in &snapshot.deployments {
-        out.extend(template(
-            d,
-            Some(&d.spec.template),
-            from_k8s(&d.spec.selector),
-            d.spec.replicas,
-        ));
+        let shape = Shape::of(&d.spec.selector, d.spec.replicas);
+        out.push(template(d, Some(&d.spec.template), shape));
     }
     for s in &snapshot.stateful_sets {
-        out.extend(template(
-            s,
-            Some(&s.spec.template),
-            from_k8s(&s.spec.selector),
-            s.spec.replicas,
-        ));
+        let shape = Shape::of(&s.spec.selector, s.spec.replicas);
+        out.push(template(s, Some(&s.spec.template), shape));
     }
     for d in &snapshot.daemon_sets {
-        out.extend(template(
-            d,
-            Some(&d.spec.template),
-            from_k8s(&d.spec.selector),
-            None,
-        ));
+        let shape = Shape::of(&d.spec.selector, None);
+        out.push(template(d, Some(&d.spec.template), shape));
     }
-    for r in snapshot
-        .replica_sets
-        .iter()
-        .filter(|r| !controlled(snapshot, *r))
-    {
-        out.extend(template(
-            r,
-            r.spec.template.as_ref(),
-            from_k8s(&r.spec.selector),
-            r.spec.replicas,
-        ));
+    for r in &snapshot.replica_sets {
+        let shape =
+            Shape::of(&r.spec.selector, r.spec.replicas).controlled(controlled(snapshot, r));
+        out.push(template(r, r.spec.template.as_ref(), shape));
     }
     out.extend(legacy_and_batch(snapshot));
+    out.extend(pods(snapshot));
+    out.extend(deployment_configs(snapshot));
     out
 }
 
 /// ReplicationControllers, Jobs and CronJobs: templates under other field names.
 fn legacy_and_batch(snapshot: &Snapshot) -> Vec<Workload<'_>> {
     let mut out = Vec::new();
-    for r in snapshot
-        .replication_controllers
-        .iter()
-        .filter(|r| !controlled(snapshot, *r))
-    {
+    for r in &snapshot.replication_controllers {
         let spec = r.spec.as_ref();
-        let selector = spec
-            .and_then(|s| s.selector.as_ref())
-            .map(LabelSelector::from_map);
-        out.extend(template(
-            r,
-            spec.and_then(|s| s.template.as_ref()),
-            selector,
-            spec.and_then(|s| s.replicas),
-        ));
+        let map = spec.and_then(|s| s.selector.as_ref());
+        let shape = Shape {
+            selector: map.map(LabelSelector::from_map),
+            match_labels: map.map(Cow::Borrowed),
+            replicas: spec.and_then(|s| s.replicas),
+            controlled: controlled(snapshot, r),
+        };
+        out.push(template(r, spec.and_then(|s| s.template.as_ref()), shape));
     }
-    for j in snapshot.jobs.iter().filter(|j| !controlled(snapshot, *j)) {
-        out.extend(template(
-            j,
-            j.spec.as_ref().map(|s| &s.template),
-            None,
-            None,
-        ));
+    for j in &snapshot.jobs {
+        let shape = Shape::none().controlled(controlled(snapshot, j));
+        out.push(template(j, j.spec.as_ref().map(|s| &s.template), shape));
     }
     for c in &snapshot.cron_jobs {
-        out.extend(template(
-            c,
-            c.spec.job_template.spec.as_ref().map(|s| &s.template),
-            None,
-            None,
-        ));
+        let job = c.spec.job_template.spec.as_ref();
+        out.push(template(c, job.map(|s| &s.template), Shape::none()));
     }
     out
 }
 
-/// Pods that no workload in the snapshot controls, judged by their own spec.
-fn bare_pods(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>> {
-    snapshot
-        .pods
-        .iter()
-        .filter(|p| !controlled(snapshot, *p))
-        .filter_map(|p| {
-            Some(Workload {
-                object: object_ref(p),
-                meta: Cow::Borrowed(&p.metadata),
-                template_meta: Cow::Borrowed(&p.metadata),
-                spec: Cow::Borrowed(p.spec.as_ref()?),
-                selector: None,
-                replicas: None,
-            })
-        })
+/// Pods, judged by their own spec when no workload in the snapshot controls them.
+fn pods(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>> {
+    snapshot.pods.iter().map(|p| Workload {
+        object: object_ref(p),
+        meta: &p.metadata,
+        template_meta: Cow::Borrowed(&p.metadata),
+        has_spec: p.spec.is_some(),
+        spec: p
+            .spec
+            .as_ref()
+            .map_or_else(|| Cow::Owned(PodSpec::default()), Cow::Borrowed),
+        selector: None,
+        match_labels: None,
+        replicas: None,
+        controlled: controlled(snapshot, p),
+    })
 }
 
 /// OpenShift DeploymentConfigs, read from their dynamic form.
@@ -234,26 +267,31 @@ fn deployment_configs(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>>
                 .as_ref()
                 .is_some_and(|t| t.kind == "DeploymentConfig")
         })
-        .filter_map(|d| {
-            let template: PodTemplateSpec =
-                serde_json::from_value(d.data.pointer("/spec/template")?.clone()).ok()?;
-            let selector = d
+        .map(|d| {
+            let template: Option<PodTemplateSpec> = d
+                .data
+                .pointer("/spec/template")
+                .and_then(|t| serde_json::from_value(t.clone()).ok());
+            let labels: Option<BTreeMap<String, String>> = d
                 .data
                 .pointer("/spec/selector")
-                .and_then(|s| serde_json::from_value(s.clone()).ok())
-                .map(|labels| LabelSelector::from_map(&labels));
+                .and_then(|s| serde_json::from_value(s.clone()).ok());
             let replicas = d
                 .data
                 .pointer("/spec/replicas")
                 .and_then(serde_json::Value::as_i64)
                 .and_then(|r| i32::try_from(r).ok());
-            Some(Workload {
+            let (template_meta, spec) = template.map_or((None, None), |t| (t.metadata, t.spec));
+            Workload {
                 object: dynamic_ref(d),
-                meta: Cow::Borrowed(&d.metadata),
-                template_meta: Cow::Owned(template.metadata.unwrap_or_default()),
-                spec: Cow::Owned(template.spec?),
-                selector,
+                meta: &d.metadata,
+                template_meta: Cow::Owned(template_meta.unwrap_or_default()),
+                has_spec: spec.is_some(),
+                spec: Cow::Owned(spec.unwrap_or_default()),
+                selector: labels.as_ref().map(LabelSelector::from_map),
+                match_labels: labels.map(Cow::Owned),
                 replicas,
-            })
+                controlled: false,
+            }
         })
 }

@@ -16,7 +16,7 @@ fn every_check_has_a_complete_entry_and_a_fixture() {
     );
     let registered: Vec<&str> = registry()
         .iter()
-        .flat_map(|a| a.checks().iter().copied())
+        .flat_map(|a| a.checks().iter().map(|c| c.as_str()))
         .collect();
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../analyzers/fixtures");
     let mut problems = Vec::new();

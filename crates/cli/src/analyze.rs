@@ -2,12 +2,12 @@
 //! on stderr from `Progress` events (a terminal only); errors print as they happen; the report
 //! is rendered at the end. Ctrl-C drops the run, which cancels it.
 
-use std::{io::IsTerminal, process::ExitCode, time::Duration};
+use std::{io::IsTerminal, path::Path, process::ExitCode, time::Duration};
 
 use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use kubewhy_analyzers::Filter;
-use kubewhy_engine::{Connection, Engine, EventKind, Options, SourceSpec};
+use kubewhy_engine::{Connection, DryRun, Engine, EventKind, ExplainOptions, Options, SourceSpec};
 use kubewhy_model::{ObjectRef, Report, Severity};
 use kubewhy_source::{LabelSelector, Scope};
 
@@ -32,7 +32,7 @@ pub(crate) fn filter(args: &AnalyzeArgs) -> Result<Filter> {
     Ok(filter)
 }
 
-fn scope(args: &AnalyzeArgs) -> Result<Scope> {
+pub(crate) fn scope(args: &AnalyzeArgs) -> Result<Scope> {
     if let Some(selector) = &args.scope.selector {
         LabelSelector::parse(selector)?;
     }
@@ -48,7 +48,10 @@ pub(crate) fn spec(args: &AnalyzeArgs) -> SourceSpec {
     if source.demo {
         SourceSpec::Demo
     } else if !source.files.is_empty() {
-        SourceSpec::Files(source.files.clone())
+        SourceSpec::Files {
+            paths: source.files.clone(),
+            kubernetes_version: source.kubernetes_version,
+        }
     } else {
         SourceSpec::Live {
             kubeconfig: source.kubeconfig.clone(),
@@ -62,37 +65,74 @@ pub(crate) fn spec(args: &AnalyzeArgs) -> SourceSpec {
     }
 }
 
-pub(crate) async fn analyze(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
+pub(crate) async fn analyze(
+    args: AnalyzeArgs,
+    color: ColorWhen,
+    config: Option<&Path>,
+) -> Result<ExitCode> {
+    let explain = explain_options(&args, args.explain, config)?;
+    let dry_run = args.llm.dry_run;
     let options = Options {
         scope: scope(&args)?,
         filter: filter(&args)?,
         focus: None,
+        explain,
     };
-    let Some((report, failed_inputs)) = fold(spec(&args), options).await? else {
+    let Some((mut report, failed_inputs)) = fold(spec(&args), options, false).await? else {
         return Ok(ExitCode::from(INTERRUPTED));
     };
+    if dry_run {
+        return Ok(exit_code(&report, failed_inputs, args.fail_on));
+    }
+    report.fail_on = Some(args.fail_on.unwrap_or(Severity::Error));
     let format = args.output;
     write_quietly(color, |out| kubewhy_report::render(&report, format, out))?;
     Ok(exit_code(&report, failed_inputs, args.fail_on))
 }
 
-pub(crate) async fn explain(args: ExplainArgs, color: ColorWhen) -> Result<ExitCode> {
+pub(crate) async fn explain(
+    args: ExplainArgs,
+    color: ColorWhen,
+    config: Option<&Path>,
+) -> Result<ExitCode> {
     let (kind, name) = args.target()?;
     let namespace = args.analyze.scope.namespace.clone();
+    let explain = explain_options(&args.analyze, true, config)?;
+    let dry_run = args.analyze.llm.dry_run;
     let options = Options {
         scope: scope(&args.analyze)?,
         filter: filter(&args.analyze)?,
         focus: Some(ObjectRef::new("", kind, namespace.as_deref(), name)),
+        explain,
     };
-    let Some((report, failed_inputs)) = fold(spec(&args.analyze), options).await? else {
+    let stream = std::io::stderr().is_terminal() && !args.analyze.llm.no_stream;
+    let Some((mut report, failed_inputs)) = fold(spec(&args.analyze), options, stream).await?
+    else {
         return Ok(ExitCode::from(INTERRUPTED));
     };
+    if dry_run {
+        return Ok(exit_code(&report, failed_inputs, args.analyze.fail_on));
+    }
+    report.fail_on = Some(args.analyze.fail_on.unwrap_or(Severity::Error));
     let format = args.analyze.output;
     write_quietly(color, |out| match format {
         kubewhy_report::Format::Text => kubewhy_report::explain::render(&report, out),
         other => kubewhy_report::render(&report, other, out),
     })?;
     Ok(exit_code(&report, failed_inputs, args.analyze.fail_on))
+}
+
+/// The explain settings when explaining was asked for, either way (`--explain`, or any LLM
+/// flag that only makes sense with it, such as `--dry-run`).
+fn explain_options(
+    args: &AnalyzeArgs,
+    explain: bool,
+    config: Option<&Path>,
+) -> Result<Option<ExplainOptions>> {
+    if !explain && !args.llm.dry_run {
+        return Ok(None);
+    }
+    crate::llm::explain_options(&args.llm, config).map(Some)
 }
 
 fn exit_code(report: &Report, failed_inputs: bool, fail_on: Option<Severity>) -> ExitCode {
@@ -108,7 +148,10 @@ fn exit_code(report: &Report, failed_inputs: bool, fail_on: Option<Severity>) ->
 
 /// Runs to the end, drawing progress and printing input errors as they come. Returns the
 /// report and whether some input could not be read; `None` when interrupted.
-async fn fold(spec: SourceSpec, options: Options) -> Result<Option<(Report, bool)>> {
+async fn fold(spec: SourceSpec, options: Options, stream: bool) -> Result<Option<(Report, bool)>> {
+    // One listener for the whole run: a SIGINT between two events is not lost.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     let mut run = Engine::start(spec, options);
     let bar = progress_bar();
     let mut failed_inputs = false;
@@ -116,7 +159,7 @@ async fn fold(spec: SourceSpec, options: Options) -> Result<Option<(Report, bool
     loop {
         let event = tokio::select! {
             event = run.next() => event,
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut interrupted => {
                 bar.finish_and_clear();
                 eprintln!("interrupted");
                 return Ok(None);
@@ -138,7 +181,20 @@ async fn fold(spec: SourceSpec, options: Options) -> Result<Option<(Report, bool
             EventKind::Issues(issues) => {
                 bar.set_message(format!("{} issues; fetching log tails", issues.len()));
             }
-            EventKind::Report(r) => report = Some(*r),
+            EventKind::Explanation { delta, .. } if stream => {
+                bar.suspend(|| eprint!("{delta}"));
+            }
+            EventKind::Explained { explanation, .. } => {
+                if stream {
+                    eprintln!();
+                }
+                bar.set_message(format!("explained with {}", explanation.backend));
+            }
+            EventKind::DryRun(dry) => bar.suspend(|| print_dry_run(&dry)),
+            EventKind::Report(r) => {
+                explain_summary(&r);
+                report = Some(*r);
+            }
             EventKind::Failed(e) => {
                 bar.finish_and_clear();
                 return Err(e.into());
@@ -151,6 +207,46 @@ async fn fold(spec: SourceSpec, options: Options) -> Result<Option<(Report, bool
         || bail!("the run ended without a report"),
         |r| Ok(Some((r, failed_inputs))),
     )
+}
+
+/// One request of `--dry-run`: exactly the text that would be sent on stdout, and on stderr
+/// (the user's terminal, never a pipe's file) the pseudonyms and what they stand for.
+fn print_dry_run(dry: &DryRun) {
+    println!(
+        "=== issue {} → {} (model {}), about {} prompt tokens; nothing was sent",
+        dry.fingerprint, dry.endpoint, dry.model, dry.estimated_tokens
+    );
+    for (role, content) in &dry.messages {
+        println!("--- {}", role.as_str());
+        println!("{content}");
+    }
+    if std::io::stderr().is_terminal() {
+        eprintln!("pseudonyms of issue {}:", dry.fingerprint);
+        for entry in &dry.table {
+            let real = entry.real.as_deref().unwrap_or("(a secret: never kept)");
+            eprintln!("  {:<28} {real}", entry.pseudonym);
+        }
+    }
+}
+
+/// Tokens and calls of the run's explanations, on stderr at info level.
+fn explain_summary(report: &Report) {
+    let explained: Vec<_> = report
+        .issues
+        .iter()
+        .filter_map(|i| i.explanation.as_ref())
+        .collect();
+    if explained.is_empty() {
+        return;
+    }
+    let tokens_in: u64 = explained.iter().map(|e| u64::from(e.tokens_in)).sum();
+    let tokens_out: u64 = explained.iter().map(|e| u64::from(e.tokens_out)).sum();
+    let cached = explained.iter().filter(|e| e.cached).count();
+    let fallbacks = explained.iter().filter(|e| e.fallback).count();
+    tracing::info!(
+        "explained {} issues: {tokens_in} tokens in, {tokens_out} out, {cached} from the cache, {fallbacks} offline fallbacks",
+        explained.len()
+    );
 }
 
 /// A spinner on stderr, drawn only on a terminal.

@@ -27,6 +27,9 @@ pub struct Global {
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
+    /// The config file (default: KUBEWHY_CONFIG, then $XDG_CONFIG_HOME/kubewhy/config.toml).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -50,6 +53,17 @@ pub enum Command {
     /// every issue on it, with the fix. `kubewhy explain deploy/checkout -n shop`, or
     /// `kubewhy explain pod web-7d9`. Kinds are accepted as kubectl accepts them.
     Explain(ExplainArgs),
+    /// The terminal UI, with k9s's keys: the issues as a list and causal trees, each with its
+    /// evidence, chain, fix and explanation (`?` lists every key). `kubewhy` alone opens it on a
+    /// terminal. Read-only: a fix is shown and copied, never run.
+    Tui(AnalyzeArgs),
+    /// Manage LLM backend profiles: `kubewhy backend add work --kind azure --endpoint https://...
+    /// --deployment gpt-4o --api-key-env AZURE_OPENAI_API_KEY`. Keys are never stored.
+    #[command(subcommand)]
+    Backend(BackendCommand),
+    /// The cache of LLM answers (under $XDG_CACHE_HOME/kubewhy).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// List the checks, or print one check's documentation.
     Checks {
         /// A check id; without it, every check is listed.
@@ -162,8 +176,10 @@ fn parse_fault(s: &str) -> Result<(String, kubewhy_sim::Fault), String> {
 /// Where objects come from.
 #[derive(Debug, Args, Default)]
 pub struct SourceArgs {
-    /// Read manifests, `kubectl get -o json|yaml` output or `kubectl cluster-info dump`
-    /// folders instead of a cluster. Repeatable; `-` reads stdin; folders are read recursively.
+    /// Read manifests, `kubectl get -o json|yaml` output, `kubectl cluster-info dump` folders,
+    /// support bundles, sonobuoy results or must-gathers instead of a cluster, as folders or as
+    /// archives (.tar.gz, .tgz, .tar, .gz). Repeatable; `-` reads stdin; folders are read
+    /// recursively.
     #[arg(
         short = 'f',
         long = "file",
@@ -190,6 +206,16 @@ pub struct SourceArgs {
     /// Impersonate this group, as kubectl's `--as-group`. Repeatable.
     #[arg(long = "as-group", value_name = "GROUP", help_heading = "Source")]
     pub as_groups: Vec<String>,
+    /// The Kubernetes release the files come from (`1.25`, `v1.25.3`), for checks that depend
+    /// on it (removed API versions). Used when the input does not record it, as support bundles
+    /// do; the default is the latest release.
+    #[arg(long, value_name = "V", value_parser = parse_kubernetes_version, help_heading = "Source")]
+    pub kubernetes_version: Option<kubewhy_model::KubernetesVersion>,
+}
+
+fn parse_kubernetes_version(s: &str) -> Result<kubewhy_model::KubernetesVersion, String> {
+    s.parse()
+        .map_err(|e: kubewhy_model::VersionError| e.to_string())
 }
 
 fn parse_duration(s: &str) -> Result<humantime::Duration, String> {
@@ -252,6 +278,136 @@ pub struct AnalyzeArgs {
     /// Exit with 1 when an issue at or above this severity is found [default: error].
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+    /// Explain each issue (one LLM call per root cause; the offline explainer when no backend
+    /// is configured).
+    #[arg(long, help_heading = "LLM")]
+    pub explain: bool,
+    #[command(flatten)]
+    pub llm: LlmArgs,
+}
+
+/// Which LLM explains, and how.
+#[derive(Debug, Args, Default)]
+// Independent command-line switches, not a state.
+#[allow(clippy::struct_excessive_bools)]
+pub struct LlmArgs {
+    /// A configured profile, or a kind: openai, azure, ollama, local, offline [default: the
+    /// config's default backend, else offline].
+    #[arg(long, value_name = "NAME", help_heading = "LLM")]
+    pub backend: Option<String>,
+    /// The model (or, for Azure, the deployment's model).
+    #[arg(long, value_name = "M", help_heading = "LLM")]
+    pub model: Option<String>,
+    /// The API's base URL (`http://127.0.0.1:8080/v1` for llama.cpp, `http://127.0.0.1:11434`
+    /// for Ollama).
+    #[arg(long, value_name = "URL", help_heading = "LLM")]
+    pub base_url: Option<String>,
+    /// The language of the answers [default: English].
+    #[arg(long, value_name = "L", help_heading = "LLM")]
+    pub language: Option<String>,
+    /// Neither read nor write the answer cache.
+    #[arg(long, help_heading = "LLM")]
+    pub no_cache: bool,
+    /// Keep real names (secrets are still replaced). Refused for a backend that is not on
+    /// loopback, unless its profile marks it trusted.
+    #[arg(long, help_heading = "LLM")]
+    pub no_scrub: bool,
+    /// Refuse any backend that is not on loopback.
+    #[arg(long, help_heading = "LLM")]
+    pub local_only: bool,
+    /// LLM calls at once [default: 4; llama.cpp at most its slots].
+    #[arg(long, value_name = "N", help_heading = "LLM")]
+    pub max_concurrency: Option<usize>,
+    /// The most tokens one answer may take.
+    #[arg(long, value_name = "N", help_heading = "LLM")]
+    pub max_tokens: Option<u32>,
+    /// The most tokens the whole run may take; issues past it get the offline explanation.
+    #[arg(long, value_name = "N", help_heading = "LLM")]
+    pub token_budget: Option<u64>,
+    /// Wait for each whole answer instead of streaming it.
+    #[arg(long, help_heading = "LLM")]
+    pub no_stream: bool,
+    /// Print exactly what would be sent, the pseudonym table (on stderr), the estimated tokens
+    /// and the endpoint; send nothing.
+    #[arg(long, help_heading = "LLM")]
+    pub dry_run: bool,
+    /// Append one JSON line per LLM request: time, endpoint, model, byte and token counts and
+    /// a hash of what was sent, never the content.
+    #[arg(long, value_name = "PATH", help_heading = "LLM")]
+    pub audit_log: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackendCommand {
+    /// Add (or replace) a profile.
+    Add(BackendAddArgs),
+    /// List the profiles; keys are never shown, only where they come from.
+    List,
+    /// Make a profile the default backend.
+    Default {
+        /// The profile.
+        name: String,
+    },
+    /// Send one tiny request and report latency, context size and streaming, or the failure.
+    Test {
+        /// The profile, or a kind with --model and --base-url.
+        name: String,
+        #[command(flatten)]
+        llm: LlmArgs,
+    },
+    /// Remove a profile.
+    Remove {
+        /// The profile.
+        name: String,
+    },
+}
+
+/// Options of `backend add`.
+#[derive(Debug, Args)]
+pub struct BackendAddArgs {
+    /// The profile's name.
+    pub name: String,
+    /// openai, azure, ollama or local.
+    #[arg(long)]
+    pub kind: String,
+    /// The model.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The base URL.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Azure: the resource's endpoint.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Azure: the deployment.
+    #[arg(long)]
+    pub deployment: Option<String>,
+    /// Azure: the api-version.
+    #[arg(long)]
+    pub api_version: Option<String>,
+    /// The environment variable that holds the key.
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// A file that holds the key (readable by its owner only).
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// The context window, when the server does not say.
+    #[arg(long, value_name = "TOKENS")]
+    pub context_window: Option<u32>,
+    /// The endpoint may receive real names with --no-scrub although it is not on loopback.
+    #[arg(long)]
+    pub trusted: bool,
+    /// Also make it the default backend.
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// The cache's file, entries and size.
+    Stats,
+    /// Delete every cached answer.
+    Clear,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

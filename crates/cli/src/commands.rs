@@ -16,16 +16,21 @@ use crate::{
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let color = cli.global.color;
+    let config = cli.global.config.as_deref();
     match cli.command {
-        None => analyze(AnalyzeArgs::default(), color).await,
-        Some(Command::Analyze(args)) => analyze(args, color).await,
+        None if interactive() => tui(AnalyzeArgs::default(), color).await,
+        None => analyze(AnalyzeArgs::default(), color, config).await,
+        Some(Command::Tui(args)) => tui(args, color).await,
+        Some(Command::Analyze(args)) => analyze(args, color, config).await,
         Some(Command::Demo(mut args)) => {
             args.source.demo = true;
-            analyze(args, color).await
+            analyze(args, color, config).await
         }
+        Some(Command::Backend(command)) => crate::llm::backend_command(command, config).await,
+        Some(Command::Cache(command)) => crate::llm::cache_command(&command),
         Some(Command::Sim(SimCommand::Serve(args))) => sim_serve(args).await,
         Some(Command::Sim(SimCommand::Generate(args))) => sim_generate(&args),
-        Some(Command::Explain(args)) => explain(args, color).await,
+        Some(Command::Explain(args)) => explain(args, color, config).await,
         Some(Command::Checks { id }) => checks(id.as_deref()),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
@@ -41,6 +46,31 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Whether `kubewhy` alone should open the TUI: stdin and stdout are terminals and this is not
+/// CI. Piped, it stays `analyze`.
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    io::stdin().is_terminal() && io::stdout().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+/// `kubewhy tui`: the same source, scope and checks as `analyze`.
+async fn tui(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
+    let options = kubewhy_engine::Options {
+        scope: crate::analyze::scope(&args)?,
+        filter: crate::analyze::filter(&args)?,
+        focus: None,
+        explain: None,
+    };
+    let mut config = kubewhy_tui::TuiConfig::from_env();
+    match color {
+        ColorWhen::Always => config.color = true,
+        ColorWhen::Never => config.color = false,
+        ColorWhen::Auto => {}
+    }
+    kubewhy_tui::run(crate::analyze::spec(&args), options, config).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Starts the API simulator on `demo` or on anything the file source reads.

@@ -24,6 +24,10 @@ fn main() {
 }
 
 /// Serves `pods` generated pods and times `runs` runs; returns the issues of the last.
+///
+/// # Panics
+///
+/// When the simulator cannot start or a run fails: a benchmark has nothing to measure then.
 pub async fn bench(pods: usize, runs: usize) -> usize {
     let text = kubewhy_sim::generate(GenerateOptions {
         pods,

@@ -1,11 +1,12 @@
 //! What a run reports, in order: `Started`; `Progress`, `Warning` and `InputError` as they
 //! happen; `Issues` as soon as analysis is done; `LogTail` as each tail arrives;
-//! `IssuesUpdated` when a later pass changes issues; `Report`; `Finished`.
+//! `IssuesUpdated` when a later pass changes issues; `Explanation` deltas,
+//! `Explained` (or `DryRun`) per issue with `--explain`; `Report`; `Finished`.
 
-use kubewhy_model::{Fingerprint, Issue, LogEvidence, Report, Warning};
+use kubewhy_model::{Explanation, Fingerprint, Issue, LogEvidence, Report, Warning};
 use kubewhy_source::{Progress, files::InputError};
 
-use crate::{FocusContext, RunError};
+use crate::{DryRun, FocusContext, RunError};
 
 /// One thing a run reports, with the cluster it comes from.
 #[derive(Debug)]
@@ -38,6 +39,23 @@ pub enum EventKind {
     },
     /// A later pass changed the issues; this is the whole new list.
     IssuesUpdated(Vec<Issue>),
+    /// Text of an explanation as it streams, still pseudonymized; after a retry the text
+    /// starts over.
+    Explanation {
+        /// The issue explained.
+        fingerprint: Fingerprint,
+        /// More text.
+        delta: String,
+    },
+    /// An issue's finished explanation (also in the report).
+    Explained {
+        /// The issue explained.
+        fingerprint: Fingerprint,
+        /// The explanation.
+        explanation: Box<Explanation>,
+    },
+    /// `--dry-run`: what would be sent for one issue. Nothing is sent.
+    DryRun(Box<DryRun>),
     /// The context of the focused object (`Options::focus`).
     Focus(Box<FocusContext>),
     /// The finished report.

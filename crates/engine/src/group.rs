@@ -1,10 +1,15 @@
-//! Grouping findings into issues: one issue per root object, check and reason. Fifty pods of one
-//! ReplicaSet in ImagePullBackOff are one issue with fifty affected objects.
+//! Grouping findings into issues: one issue per root cause. Fifty pods of one ReplicaSet in
+//! ImagePullBackOff are one issue with fifty affected objects; the missing Secret that one
+//! check sees in the pod spec and another in the container state is one issue too.
 
 use std::collections::{BTreeMap, HashSet};
 
-use kubewhy_model::{Category, Evidence, Finding, Fingerprint, Issue, LogTarget, ObjectRef};
+use kubewhy_model::{
+    Category, CheckId, Evidence, Finding, Fingerprint, Issue, LogTarget, ObjectRef,
+};
 use kubewhy_source::Snapshot;
+
+use crate::{cause, chain::Member, fold};
 
 /// Bounds on the evidence merged into one issue.
 const MAX_CONTAINERS: usize = 5;
@@ -15,14 +20,29 @@ const MAX_EVENTS: usize = 8;
 pub(crate) struct Grouped {
     pub issue: Issue,
     pub logs: Vec<LogTarget>,
+    /// The findings merged into it, as causal chains show them.
+    pub members: Vec<Member>,
 }
 
-/// Groups findings by fingerprint. The result is in fingerprint order; the report sorts it.
+/// Groups findings into issues. Live failure findings with a nameable cause (the missing
+/// object, the container error, the unschedulable pod) group by their root and that cause,
+/// whatever check saw them; the others by root, check and reason. The result is in fingerprint
+/// order; the report sorts it.
 pub(crate) fn issues(snapshot: &Snapshot, findings: Vec<Finding>) -> Vec<Grouped> {
+    let mounts = cause::Mounts::new(snapshot);
+    let claim_causes = cause::ClaimCauses::new(&findings, snapshot);
     let mut groups: BTreeMap<Fingerprint, (ObjectRef, Vec<Finding>)> = BTreeMap::new();
     for finding in findings {
-        let root = snapshot.root_of(&finding.object);
-        let fingerprint = Fingerprint::new(&root, finding.check, &finding.reason);
+        let (root, fingerprint) =
+            if let Some(cause) = cause::cause(snapshot, &finding, &claim_causes) {
+                let root = mounts.root(snapshot, &finding.object);
+                let fingerprint = Fingerprint::new(&root, CAUSE, &cause);
+                (root, fingerprint)
+            } else {
+                let root = snapshot.root_of(&finding.object);
+                let fingerprint = Fingerprint::new(&root, finding.check, &finding.reason);
+                (root, fingerprint)
+            };
         groups
             .entry(fingerprint)
             .or_insert_with(|| (root, Vec::new()))
@@ -32,72 +52,40 @@ pub(crate) fn issues(snapshot: &Snapshot, findings: Vec<Finding>) -> Vec<Grouped
     let grouped = groups
         .into_iter()
         .map(|(fingerprint, (root, mut findings))| {
-            findings.sort_by(|a, b| a.object.cmp(&b.object));
+            // The most specific check leads: it is the one the issue is reported under.
+            findings.sort_by(|a, b| {
+                cause::specificity(a.check)
+                    .cmp(&cause::specificity(b.check))
+                    .then_with(|| a.check.cmp(&b.check))
+                    .then_with(|| a.object.cmp(&b.object))
+            });
             build(fingerprint, root, &findings)
         })
         .collect();
-    fold_symptoms(snapshot, grouped)
+    let grouped = fold::symptoms(snapshot, grouped);
+    fold::into_nodes(snapshot, grouped)
 }
 
-type Key = (String, Option<String>, String);
-
-fn key(object: &ObjectRef) -> Key {
-    (
-        object.kind.clone(),
-        object.namespace.clone(),
-        object.name.clone(),
-    )
-}
-
-/// Folds symptom issues into the issues that cause them. A Deployment short of replicas because
-/// its pods crash loop, and the Service those pods no longer back, are one problem: it is
-/// reported once, where the cause is, with the symptoms' objects among its related objects.
-fn fold_symptoms(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grouped> {
-    let is_symptom =
-        |g: &Grouped| kubewhy_analyzers::check(g.issue.check.as_str()).is_some_and(|c| c.symptom);
-    // Only live problems explain live symptoms: a missing probe does not explain an outage.
-    let can_cause = |g: &Grouped| {
-        kubewhy_analyzers::check(g.issue.check.as_str())
-            .is_some_and(|c| c.applies == kubewhy_analyzers::Applies::Live && !c.symptom)
-    };
-    let (symptoms, mut out): (Vec<Grouped>, Vec<Grouped>) =
-        grouped.into_iter().partition(is_symptom);
-    let cause_roots: HashSet<Key> = out
-        .iter()
-        .filter(|g| can_cause(g))
-        .map(|g| key(&g.issue.root))
-        .collect();
-    for symptom in symptoms {
-        let related_roots = symptom.issue.related.iter().map(|r| snapshot.root_of(r));
-        let cause = std::iter::once(symptom.issue.root.clone())
-            .chain(related_roots)
-            .map(|r| key(&r))
-            .find(|k| cause_roots.contains(k));
-        let Some(cause) = cause else {
-            out.push(symptom);
-            continue;
-        };
-        // The worst problem of that root is the cause; it is at least as bad as what it causes.
-        let target = out
-            .iter_mut()
-            .filter(|g| can_cause(g) && key(&g.issue.root) == cause)
-            .max_by_key(|g| g.issue.severity);
-        if let Some(target) = target {
-            target.issue.severity = target.issue.severity.max(symptom.issue.severity);
-            let object = &symptom.issue.root;
-            if target.issue.root != *object && !target.issue.related.contains(object) {
-                target.issue.related.push(object.clone());
-                target.issue.related.sort();
-            }
-        }
-    }
-    out
-}
+/// What a cause-keyed fingerprint hashes in place of a check: the check shown may change as
+/// findings come and go, the cause does not.
+const CAUSE: CheckId = CheckId("cause");
 
 fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Grouped {
     // Groups are created with their first finding, so none is empty.
     let first = &findings[0];
     let info = kubewhy_analyzers::check(first.check.as_str());
+    let mut merged_checks: Vec<CheckId> = findings
+        .iter()
+        .map(|f| f.check)
+        .filter(|c| *c != first.check)
+        .collect();
+    merged_checks.sort_unstable();
+    merged_checks.dedup();
+    let shown: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.check == first.check)
+        .cloned()
+        .collect();
     let mut objects: Vec<ObjectRef> = findings.iter().map(|f| f.object.clone()).collect();
     objects.dedup();
     let mut related: Vec<ObjectRef> = findings
@@ -106,7 +94,14 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
         .collect();
     related.sort();
     related.dedup();
-    let message = message(findings, objects.len());
+    objects.sort();
+    objects.dedup();
+    let shown_objects = shown
+        .iter()
+        .map(|f| &f.object)
+        .collect::<HashSet<_>>()
+        .len();
+    let message = message(&shown, shown_objects);
     // One log per container name: the pods of one owner crash the same way.
     let mut logs: Vec<LogTarget> = Vec::new();
     for target in findings.iter().flat_map(|f| &f.logs) {
@@ -131,6 +126,9 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
         evidence: merge(findings),
         fix: None,
         origin: None,
+        merged_checks,
+        caused_by: Vec::new(),
+        chain: Vec::new(),
         explanation: None,
     };
     // Filled before symptoms fold in, so `{related}` names what the cause's findings point at
@@ -139,7 +137,18 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
         .map(|i| i.fix)
         .filter(|fix| !fix.is_empty())
         .map(|fix| kubewhy_analyzers::fill_fix(fix, &issue));
-    Grouped { issue, logs }
+    let members = findings
+        .iter()
+        .map(|f| Member {
+            check: f.check,
+            object: f.object.clone(),
+        })
+        .collect();
+    Grouped {
+        issue,
+        logs,
+        members,
+    }
 }
 
 /// The first finding's message, with how many more there are.

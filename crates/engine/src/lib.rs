@@ -14,9 +14,13 @@
 //! # }
 //! ```
 
+mod cause;
+mod chain;
 mod error;
 mod event;
+mod explain;
 mod focus;
+mod fold;
 mod group;
 mod logs;
 mod run;
@@ -31,6 +35,7 @@ use kubewhy_source::{Scope, files::InputError};
 
 pub use error::{OpenError, RunError};
 pub use event::{Event, EventKind};
+pub use explain::{DryRun, ExplainOptions};
 pub use kubewhy_model::FocusContext;
 pub use run::Run;
 pub use spec::{Connection, Opened, SourceSpec};
@@ -46,6 +51,8 @@ pub struct Options {
     /// accepts (`deploy`, `deployments`, `deployments.apps`), its namespace (the context's when
     /// `None`) and its name. The run then reads only that namespace.
     pub focus: Option<ObjectRef>,
+    /// Explain the issues (`--explain`); `None` leaves `Issue::explanation` empty.
+    pub explain: Option<ExplainOptions>,
 }
 
 /// Starts runs.

@@ -15,7 +15,7 @@ use kubewhy_source::{Reporter, Snapshot, Source, SourceEvent};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::{Event, EventKind, Opened, Options, SourceSpec, focus, group, logs};
+use crate::{Event, EventKind, Opened, Options, SourceSpec, chain, explain, focus, group, logs};
 
 /// A run in flight: a stream of [`Event`]s, ending with `Finished`. Dropping it cancels it.
 #[derive(Debug)]
@@ -159,7 +159,7 @@ async fn pipeline(
         let (snapshot, scope, cancel) = (Arc::clone(&snapshot), scope.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || analyze(&snapshot, &filter, &scope, &cancel)).await
     };
-    let Ok(mut grouped) = analyzed else {
+    let Ok((mut grouped, held)) = analyzed else {
         return;
     };
     if cancel.is_cancelled() {
@@ -186,7 +186,11 @@ async fn pipeline(
         )
         .await,
     );
-    let issues: Vec<Issue> = grouped
+    // Later passes read the log tails: causal chains come from what the logs name.
+    if chain::link(&snapshot, &mut grouped) {
+        sender.send(EventKind::IssuesUpdated(issues_of(&grouped)));
+    }
+    let mut issues: Vec<Issue> = grouped
         .into_iter()
         .map(|g| g.issue)
         // A focused run reports the issues about its object only.
@@ -196,12 +200,26 @@ async fn pipeline(
                 .is_none_or(|f| f.issues.contains(&i.fingerprint))
         })
         .collect();
+    if let Some(explain) = &options.explain {
+        let emit = |kind| sender.send(kind);
+        warnings.extend(explain::explain(Arc::clone(&snapshot), &mut issues, explain, &emit).await);
+    }
     let mut report = Report::new(collected.info, issues, warnings, snapshot.objects_scanned());
+    report.summary.exempted = held.exempted;
+    report.held_back = held.held_back;
     if let Some(context) = focus_context {
         sender.send(EventKind::Focus(Box::new(context.clone())));
         report.focus = Some(context);
     }
     sender.send(EventKind::Report(Box::new(report)));
+}
+
+/// What a cluster report counts rather than lists: the checks it summarises, and how many
+/// system components it left out.
+#[derive(Default)]
+struct Held {
+    held_back: Vec<kubewhy_model::CheckCount>,
+    exempted: usize,
 }
 
 /// Runs the analyzers, keeps the findings in scope, and groups them into issues. Blocking.
@@ -210,14 +228,19 @@ fn analyze(
     filter: &Filter,
     scope: &kubewhy_source::Scope,
     cancel: &CancellationToken,
-) -> Vec<group::Grouped> {
+) -> (Vec<group::Grouped>, Held) {
     let reported = crate::scope::Reported::new(scope, snapshot);
-    let findings: Vec<_> = kubewhy_analyzers::run(snapshot, filter)
-        .into_iter()
-        .filter(|f| reported.includes(f))
-        .collect();
+    let analysis = kubewhy_analyzers::analyze(snapshot, filter);
+    let in_scope = |found: Vec<kubewhy_model::Finding>| -> Vec<_> {
+        found.into_iter().filter(|f| reported.includes(f)).collect()
+    };
+    let held = Held {
+        held_back: kubewhy_analyzers::summarize(&in_scope(analysis.held_back)),
+        exempted: kubewhy_analyzers::count_objects(&in_scope(analysis.exempted)),
+    };
+    let findings = in_scope(analysis.findings);
     if cancel.is_cancelled() {
-        return Vec::new();
+        return (Vec::new(), held);
     }
     let mut grouped = group::issues(snapshot, findings);
     for g in &mut grouped {
@@ -227,7 +250,7 @@ fn analyze(
             .find_map(|o| snapshot.origin(o))
             .cloned();
     }
-    grouped
+    (grouped, held)
 }
 
 fn issues_of(grouped: &[group::Grouped]) -> Vec<Issue> {

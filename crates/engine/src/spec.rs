@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use kubewhy_model::SourceKind;
+use kubewhy_model::{KubernetesVersion, SourceKind};
 use kubewhy_sim::{KubeSim, KubeSimOptions};
 use kubewhy_source::{
     Source,
@@ -36,8 +36,14 @@ pub enum SourceSpec {
         /// kubectl's connection flags.
         connection: Connection,
     },
-    /// Files, folders and `-` for stdin.
-    Files(Vec<PathBuf>),
+    /// Files, folders, archives and `-` for stdin.
+    Files {
+        /// The paths, as given.
+        paths: Vec<PathBuf>,
+        /// `--kubernetes-version`: the release to judge the files against when they do not
+        /// record one (support bundles do).
+        kubernetes_version: Option<KubernetesVersion>,
+    },
     /// The built-in demo cluster, served by the Kubernetes API simulator on loopback and read
     /// through the live path.
     Demo,
@@ -91,8 +97,14 @@ impl SourceSpec {
     /// simulator. Files are read later, by the run, so that reading them reports progress.
     pub async fn open(&self) -> Result<Opened, OpenError> {
         match self {
-            Self::Files(paths) => Ok(Opened {
-                source: Source::Files(paths.clone()),
+            Self::Files {
+                paths,
+                kubernetes_version,
+            } => Ok(Opened {
+                source: Source::Files {
+                    paths: paths.clone(),
+                    kubernetes_version: *kubernetes_version,
+                },
                 cluster: None,
                 default_namespace: "default".to_owned(),
                 _sim: None,

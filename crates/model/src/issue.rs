@@ -60,7 +60,7 @@ impl Fnv1a {
 }
 
 /// An LLM's (or the offline catalog's) explanation of an issue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Explanation {
     /// The explanation, in plain language.
     pub text: String,
@@ -102,6 +102,17 @@ pub struct Issue {
     pub related: Vec<ObjectRef>,
     /// The merged, bounded evidence.
     pub evidence: Evidence,
+    /// Other checks whose findings are about the same failure and were merged into this issue
+    /// (the missing Secret that one check sees in the spec and another in the container state).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged_checks: Vec<CheckId>,
+    /// The issues that cause this one: a crash loop caused by a database whose pods are Pending.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caused_by: Vec<Fingerprint>,
+    /// The causal chain from this issue to its likely root cause, one link per object, each with
+    /// the evidence that made it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<ChainLink>,
     /// How to fix it: the catalog's one-line fix, filled in with the issue's objects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -111,6 +122,21 @@ pub struct Issue {
     pub origin: Option<Origin>,
     /// Filled in by `--explain`.
     pub explanation: Option<Explanation>,
+}
+
+/// One link of a causal chain: an object, what is wrong with it, and what showed the link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainLink {
+    /// The object.
+    pub object: ObjectRef,
+    /// What is wrong with it, in a few words: `has no ready endpoints`, `does not exist`.
+    pub problem: String,
+    /// The evidence line that made the link (a log line naming the Service), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// True for the link the chain ends at: the likely root cause.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub root_cause: bool,
 }
 
 /// Where an object was read from: a file (or a member of an archive) and the line its document

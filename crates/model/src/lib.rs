@@ -8,11 +8,15 @@ mod issue;
 mod object;
 mod report;
 mod severity;
+mod version;
 
 pub use evidence::{ConditionEvidence, ContainerEvidence, EventEvidence, Evidence, LogEvidence};
 pub use finding::{CheckId, Finding, LogTarget};
 pub use focus::{FocusContext, PodSummary};
-pub use issue::{Explanation, Fingerprint, Issue, Origin};
+pub use issue::{ChainLink, Explanation, Fingerprint, Issue, Origin};
 pub use object::ObjectRef;
-pub use report::{Report, SCHEMA, SourceInfo, SourceKind, Summary, Warning, WarningKind};
+pub use report::{
+    CheckCount, Report, SCHEMA, SourceInfo, SourceKind, Summary, Warning, WarningKind,
+};
 pub use severity::{Category, Severity};
+pub use version::{ClusterVersion, KubernetesVersion, VersionError, VersionFrom};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::{FocusContext, Issue, Severity};
+use crate::{CheckId, ClusterVersion, FocusContext, Issue, Severity};
 
 /// The schema id written into JSON and YAML reports.
 pub const SCHEMA: &str = "kubewhy.report/v1";
@@ -30,6 +30,15 @@ pub struct SourceInfo {
     pub context: Option<String>,
     /// When the snapshot was taken (RFC 3339), when known.
     pub observed_at: Option<String>,
+    /// True when `observed_at` is not a clock reading but the newest timestamp found in the
+    /// input (files and dumps say nothing of when they were taken): ages measured against it
+    /// are lower bounds.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub observed_at_inferred: bool,
+    /// The Kubernetes release that release-dependent checks judged against, and where it came
+    /// from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubernetes_version: Option<ClusterVersion>,
 }
 
 /// What kind of thing a warning is about.
@@ -44,6 +53,9 @@ pub enum WarningKind {
     Logs,
     /// An explanation could not be produced.
     Explain,
+    /// Nothing went wrong; the run says what it did with the input: companion files skipped,
+    /// a Helm chart left out, kinds inferred.
+    Info,
 }
 
 /// Something the run could not do; it went on without it.
@@ -74,6 +86,26 @@ pub struct Summary {
     pub by_severity: BTreeMap<Severity, usize>,
     /// How many objects the analyzers looked at.
     pub objects_scanned: usize,
+    /// How many system components (kube-system's CNI, CSI and kube-proxy DaemonSets, static
+    /// control-plane pods...) had their security findings left out of a cluster report.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub exempted: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference.
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A check whose findings a cluster report summarises in one line instead of listing them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckCount {
+    /// The check.
+    pub check: CheckId,
+    /// How many objects it fired on.
+    pub objects: usize,
+    /// In how many namespaces.
+    pub namespaces: usize,
 }
 
 /// A whole run's result.
@@ -89,9 +121,17 @@ pub struct Report {
     pub issues: Vec<Issue>,
     /// What the run skipped.
     pub warnings: Vec<Warning>,
+    /// Checks summarised in one line each rather than listed: on clusters and dumps, the
+    /// static security and configuration checks that do not report one issue per object.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_back: Vec<CheckCount>,
     /// The object asked about, with its context (`kubewhy explain`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub focus: Option<FocusContext>,
+    /// The severity at which the command fails (`--fail-on`), when a command set one: the text
+    /// summary counts the issues at or above it. Machines read the exit code instead.
+    #[serde(skip)]
+    pub fail_on: Option<Severity>,
 }
 
 impl Report {
@@ -118,10 +158,13 @@ impl Report {
                 issues: issues.len(),
                 by_severity,
                 objects_scanned,
+                exempted: 0,
             },
             issues,
             warnings,
+            held_back: Vec::new(),
             focus: None,
+            fail_on: None,
         }
     }
 

@@ -38,6 +38,30 @@ pub(crate) fn qualified(o: &ObjectRef) -> String {
     }
 }
 
+/// An issue's causal chain in one line: `Service/orders-db (has no ready endpoints) →
+/// StorageClass/fast-ssd (does not exist; likely root cause)`.
+pub(crate) fn chain_line(issue: &kubewhy_model::Issue) -> Option<String> {
+    if issue.chain.is_empty() {
+        return None;
+    }
+    let links: Vec<String> = issue
+        .chain
+        .iter()
+        .map(|link| {
+            let root = if link.root_cause {
+                "; likely root cause"
+            } else {
+                ""
+            };
+            format!(
+                "{}/{} ({}{root})",
+                link.object.kind, link.object.name, link.problem
+            )
+        })
+        .collect();
+    Some(links.join(" → "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,9 @@ pub(crate) fn issue(check: &'static str, root: ObjectRef, message: &str) -> Issu
         evidence: Evidence::default(),
         fix: None,
         origin: None,
+        merged_checks: Vec::new(),
+        caused_by: Vec::new(),
+        chain: Vec::new(),
         explanation: None,
     }
 }
@@ -96,6 +99,8 @@ pub(crate) fn report(issues: Vec<Issue>) -> Report {
             kind: SourceKind::Files,
             context: None,
             observed_at: Some("2026-11-20T09:30:00Z".into()),
+            observed_at_inferred: false,
+            kubernetes_version: None,
         },
         issues,
         vec![Warning::new(

@@ -4,11 +4,11 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
-use kubewhy_model::{Issue, LogEvidence, Report, Severity, SourceKind};
+use kubewhy_model::{Explanation, Issue, LogEvidence, Report, Severity, SourceKind, WarningKind};
 
 use crate::{
     Renderer,
-    shared::{first_and_more, log_window},
+    shared::{self, first_and_more, log_window},
 };
 
 const BOLD: Style = Style::new().bold();
@@ -76,7 +76,13 @@ pub(crate) fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .source
         .observed_at
         .as_deref()
-        .map_or_else(String::new, |t| format!(" · observed {t}"));
+        .map_or_else(String::new, |t| {
+            if report.source.observed_at_inferred {
+                format!(" · observed at or after {t} (the newest time in the input)")
+            } else {
+                format!(" · observed {t}")
+            }
+        });
     writeln!(
         out,
         "{DIM}kubewhy · {source}{observed} · {} objects scanned{DIM:#}",
@@ -93,6 +99,13 @@ pub(crate) fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()>
         issue.root.kind, issue.root.name, issue.check, issue.fingerprint
     )?;
     writeln!(out, "{PAD}{}", issue.message)?;
+    if let Some(chain) = shared::chain_line(issue) {
+        writeln!(out, "{PAD}{DIM}caused by:{DIM:#} {chain}")?;
+    }
+    if !issue.merged_checks.is_empty() {
+        let checks: Vec<&str> = issue.merged_checks.iter().map(|c| c.as_str()).collect();
+        writeln!(out, "{PAD}{DIM}also seen by:{DIM:#} {}", checks.join(", "))?;
+    }
     if issue.objects.len() > 1 || issue.objects.first() != Some(&issue.root) {
         let names = first_and_more(&issue.objects, MAX_OBJECTS, |o| {
             format!("{}/{}", o.kind, o.name)
@@ -105,6 +118,36 @@ pub(crate) fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()>
     render_evidence(issue, out)?;
     if let Some(fix) = &issue.fix {
         writeln!(out, "{PAD}{DIM}fix: {fix}{DIM:#}")?;
+    }
+    if let Some(explanation) = &issue.explanation {
+        render_explanation(explanation, out)?;
+    }
+    Ok(())
+}
+
+/// The explanation under its issue: who wrote it, then its text, indented.
+fn render_explanation(explanation: &Explanation, out: &mut dyn Write) -> io::Result<()> {
+    let mut how = vec![explanation.backend.clone()];
+    if !explanation.model.is_empty() {
+        how.push(explanation.model.clone());
+    }
+    if explanation.cached {
+        how.push("cached".to_owned());
+    }
+    if explanation.fallback {
+        how.push("offline fallback".to_owned());
+    }
+    writeln!(
+        out,
+        "{PAD}{BOLD}explanation{BOLD:#} {DIM}({}){DIM:#}",
+        how.join(", ")
+    )?;
+    for line in explanation.text.trim_end().lines() {
+        if line.trim().is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{PAD}  {line}")?;
+        }
     }
     Ok(())
 }
@@ -162,33 +205,126 @@ pub(crate) fn render_log(log: &LogEvidence, out: &mut dyn Write) -> io::Result<(
 
 fn footer(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let summary = &report.summary;
-    if summary.issues == 0 {
-        writeln!(out, "\nNo issues found.")?;
-    } else {
-        let counts: Vec<String> = Severity::ALL
-            .iter()
-            .filter_map(|sev| {
-                let n = summary.by_severity.get(sev).copied().unwrap_or(0);
-                (n > 0).then(|| format!("{n} {sev}"))
-            })
-            .collect();
-        let noun = if summary.issues == 1 {
-            "issue"
+    let unreadable = report
+        .warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::Input)
+        .count();
+    if summary.issues == 0 && summary.objects_scanned == 0 {
+        // Saying "No issues found" about nothing would pass for a clean bill of health.
+        let why = if unreadable > 0 {
+            "no Kubernetes object could be read from the input; each problem is listed below"
+        } else if report.warnings.is_empty() {
+            "the input holds no Kubernetes objects"
         } else {
-            "issues"
+            "the input holds no Kubernetes objects; what was skipped is listed below"
+        };
+        writeln!(out, "\n{BOLD}Nothing could be analysed{BOLD:#}: {why}.")?;
+    } else if summary.issues == 0 {
+        let partial = if unreadable > 0 {
+            " in what could be read"
+        } else {
+            ""
+        };
+        writeln!(out, "\nNo issues found{partial}.")?;
+    } else {
+        summary_line(report, unreadable, out)?;
+    }
+    held_back(report, out)?;
+    for warning in &report.warnings {
+        if warning.kind == WarningKind::Info {
+            let blue = severity_style(Severity::Info);
+            writeln!(out, "{blue}note:{blue:#} {}", warning.message)?;
+        } else {
+            let yellow = severity_style(Severity::Warning);
+            writeln!(out, "{yellow}warning:{yellow:#} {}", warning.message)?;
+        }
+    }
+    Ok(())
+}
+
+/// The checks a cluster report counts instead of listing, one line each, and how many system
+/// components the security checks left out.
+fn held_back(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if !report.held_back.is_empty() {
+        writeln!(
+            out,
+            "{BOLD}Not listed on clusters{BOLD:#} (static checks for manifests):"
+        )?;
+    }
+    for count in &report.held_back {
+        let (objects, namespaces) = (count.objects, count.namespaces);
+        let objects = if objects == 1 {
+            "1 object".to_owned()
+        } else {
+            format!("{objects} objects")
+        };
+        let namespaces = if namespaces == 1 {
+            "1 namespace".to_owned()
+        } else {
+            format!("{namespaces} namespaces")
         };
         writeln!(
             out,
-            "\n{BOLD}{} {noun}{BOLD:#}: {}",
-            summary.issues,
-            counts.join(", ")
+            "  {}: {objects} in {namespaces} {DIM}— run with --check {} to list them{DIM:#}",
+            count.check, count.check
         )?;
     }
-    for warning in &report.warnings {
-        let yellow = severity_style(Severity::Warning);
-        writeln!(out, "{yellow}warning:{yellow:#} {}", warning.message)?;
+    let exempted = report.summary.exempted;
+    if exempted > 0 {
+        let blue = severity_style(Severity::Info);
+        let what = if exempted == 1 {
+            "1 system component was"
+        } else {
+            &format!("{exempted} system components were")
+        };
+        writeln!(
+            out,
+            "{blue}note:{blue:#} {what} exempted from the security checks (the cluster's network, storage and device DaemonSets and its static control-plane pods)"
+        )?;
     }
     Ok(())
+}
+
+/// `3 issues: 1 critical, 2 error`, and, when some input could not be read (the exit code is 2
+/// then, whatever was found), how many issues reach `--fail-on` in what could.
+fn summary_line(report: &Report, unreadable: usize, out: &mut dyn Write) -> io::Result<()> {
+    let summary = &report.summary;
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|sev| {
+            let n = summary.by_severity.get(sev).copied().unwrap_or(0);
+            (n > 0).then(|| format!("{n} {sev}"))
+        })
+        .collect();
+    let noun = if summary.issues == 1 {
+        "issue"
+    } else {
+        "issues"
+    };
+    let failing = report.fail_on.filter(|_| unreadable > 0).map(|fail_on| {
+        let n: usize = summary
+            .by_severity
+            .iter()
+            .filter(|(sev, _)| **sev >= fail_on)
+            .map(|(_, n)| n)
+            .sum();
+        let inputs = if unreadable == 1 {
+            "1 input".to_owned()
+        } else {
+            format!("{unreadable} inputs")
+        };
+        format!(
+            " · {n} at or above --fail-on {fail_on} in what could be read; {inputs} could not be read"
+        )
+    });
+    writeln!(
+        out,
+        "\n{BOLD}{} {noun}{BOLD:#}: {}{}",
+        summary.issues,
+        counts.join(", "),
+        failing.unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
@@ -213,5 +349,63 @@ mod tests {
         );
         // The fix comes last, after the log tail.
         assert!(text.find("fix:") > text.find("OperationalError"), "{text}");
+    }
+
+    fn render_text(report: &Report) -> String {
+        let mut out = Vec::new();
+        Text.render(report, &mut out).unwrap();
+        anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string()
+    }
+
+    #[test]
+    fn a_cluster_report_counts_what_it_does_not_list() {
+        let mut report = report(vec![crash_loop()]);
+        report.held_back = vec![kubewhy_model::CheckCount {
+            check: kubewhy_model::CheckId("container-runs-as-root"),
+            objects: 41,
+            namespaces: 7,
+        }];
+        report.summary.exempted = 6;
+        let text = render_text(&report);
+        assert!(
+            text.contains("container-runs-as-root: 41 objects in 7 namespaces"),
+            "{text}"
+        );
+        assert!(text.contains("--check container-runs-as-root"), "{text}");
+        assert!(text.contains("6 system components were exempted"), "{text}");
+    }
+
+    #[test]
+    fn the_summary_says_what_was_found_when_some_input_was_unreadable() {
+        let mut report = report(vec![crash_loop()]);
+        report.warnings.push(kubewhy_model::Warning::new(
+            WarningKind::Input,
+            "pods.json:3: invalid JSON",
+        ));
+        report.fail_on = Some(Severity::Error);
+        let text = render_text(&report);
+        assert!(
+            text.contains(
+                "1 issue: 1 error · 1 at or above --fail-on error in what could be read; 1 input could not be read\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn nothing_read_is_not_a_clean_bill_of_health() {
+        let mut report = report(Vec::new());
+        report.summary.objects_scanned = 0;
+        report.warnings = vec![kubewhy_model::Warning::new(
+            WarningKind::Info,
+            "chart: skipped a Helm chart",
+        )];
+        let text = render_text(&report);
+        assert!(!text.contains("No issues found"), "{text}");
+        assert!(
+            text.contains("Nothing could be analysed: the input holds no Kubernetes objects"),
+            "{text}"
+        );
+        assert!(text.contains("note: chart: skipped a Helm chart"), "{text}");
     }
 }

@@ -10,9 +10,10 @@
 //! name:
 //! - it is the whole value (a JSON string, a field);
 //! - it is quoted with `"`, `'` or a backtick on both sides;
-//! - it follows `/`, `@` or `=` (`pod/web`, `deploy/web`, `app=web`, `http://web`), or is
-//!   followed by `:` and a digit (`web:8080`);
-//! - the word before it is a kind or a namespace flag (`pod web`, `service web`, `-n web`).
+//! - it follows `@`, `=` or `://` (`app=web`, `http://web`), or is followed by `:` and a digit
+//!   (`web:8080`);
+//! - the word or path segment before it is a kind or a namespace flag (`pod web`,
+//!   `service web`, `-n web`, `pod/web`, `deployment.apps/web`, `/namespaces/shop/pods`).
 //!
 //! Everywhere else (`the web server`, `cache miss`) the word is prose and is left alone. Other
 //! names are replaced wherever they stand between non-alphanumeric characters.
@@ -22,40 +23,48 @@ pub(crate) fn char_before(text: &str, start: usize) -> Option<char> {
     let head = &text[..start];
     let bytes = head.as_bytes();
     let n = bytes.len();
-    if n >= 3 && bytes[n - 3] == b'%' {
-        if let Some(c) = hex_pair(bytes[n - 2], bytes[n - 1]) {
-            return Some(c);
-        }
+    if n >= 3
+        && bytes[n - 3] == b'%'
+        && let Some(c) = hex_pair(bytes[n - 2], bytes[n - 1])
+    {
+        return Some(c);
     }
-    if n >= 2 && bytes[n - 2] == b'\\' {
-        if let Some(c) = json_escape(bytes[n - 1]) {
-            return Some(c);
-        }
+    if n >= 2
+        && bytes[n - 2] == b'\\'
+        && let Some(c) = json_escape(bytes[n - 1])
+    {
+        return Some(c);
     }
-    if n >= 6 && bytes[n - 6] == b'\\' && bytes[n - 5] == b'u' {
-        if let Some(c) = unicode_escape(&head[n - 4..]) {
-            return Some(c);
-        }
+    if n >= 6
+        && bytes[n - 6] == b'\\'
+        && bytes[n - 5] == b'u'
+        && let Some(c) = unicode_escape(&head[n - 4..])
+    {
+        return Some(c);
     }
     head.chars().next_back()
 }
 
-/// The character at byte `end`, decoding a percent-escape or JSON escape that starts there.
+/// The character at byte `end`, decoding a percent-escape or JSON escape that starts there. A
+/// run of backslashes (JSON escaped twice) counts as one escape.
 pub(crate) fn char_after(text: &str, end: usize) -> Option<char> {
     let tail = &text[end..];
     let bytes = tail.as_bytes();
-    if bytes.len() >= 3 && bytes[0] == b'%' {
-        if let Some(c) = hex_pair(bytes[1], bytes[2]) {
+    if bytes.len() >= 3
+        && bytes[0] == b'%'
+        && let Some(c) = hex_pair(bytes[1], bytes[2])
+    {
+        return Some(c);
+    }
+    let slashes = bytes.iter().take_while(|&&b| b == b'\\').count();
+    if slashes > 0 && slashes < bytes.len() {
+        let rest = &tail[slashes..];
+        if rest.starts_with('u')
+            && let Some(c) = rest.get(1..5).and_then(unicode_escape)
+        {
             return Some(c);
         }
-    }
-    if bytes.len() >= 2 && bytes[0] == b'\\' {
-        if bytes[1] == b'u' && bytes.len() >= 6 {
-            if let Some(c) = tail.get(2..6).and_then(unicode_escape) {
-                return Some(c);
-            }
-        }
-        if let Some(c) = json_escape(bytes[1]) {
+        if let Some(c) = json_escape(bytes[slashes]) {
             return Some(c);
         }
     }
@@ -91,14 +100,72 @@ pub(crate) fn at_boundary(text: &str, start: usize, end: usize) -> bool {
         && !char_after(text, end).is_some_and(char::is_alphanumeric)
 }
 
-/// Words after which the next word is a name: kinds, their short names and namespace flags.
+/// Words after which the next word is a name: kinds, their plurals and short names, and
+/// namespace flags. They introduce a name as a word (`pod web`) or as a path segment
+/// (`pods/web`, `namespaces/shop/`, `deployment.apps/web`).
 const NAME_INTRODUCERS: &[&str] = &[
-    "pod", "pods", "deployment", "deployments", "deploy", "replicaset", "rs", "statefulset",
-    "sts", "daemonset", "ds", "job", "cronjob", "service", "services", "svc", "namespace",
-    "namespaces", "ns", "-n", "--namespace", "node", "nodes", "configmap", "cm", "secret",
-    "serviceaccount", "sa", "pvc", "persistentvolumeclaim", "ingress", "container", "containers",
-    "image", "host", "hostname", "endpoints", "volume", "claim", "storageclass", "hpa", "app",
+    "pod",
+    "pods",
+    "deployment",
+    "deployments",
+    "deploy",
+    "replicaset",
+    "replicasets",
+    "rs",
+    "statefulset",
+    "statefulsets",
+    "sts",
+    "daemonset",
+    "daemonsets",
+    "ds",
+    "job",
+    "jobs",
+    "cronjob",
+    "cronjobs",
+    "service",
+    "services",
+    "svc",
+    "namespace",
+    "namespaces",
+    "ns",
+    "-n",
+    "--namespace",
+    "node",
+    "nodes",
+    "configmap",
+    "configmaps",
+    "cm",
+    "secret",
+    "secrets",
+    "serviceaccount",
+    "serviceaccounts",
+    "sa",
+    "pvc",
+    "persistentvolumeclaim",
+    "persistentvolumeclaims",
+    "ingress",
+    "ingresses",
+    "container",
+    "containers",
+    "image",
+    "host",
+    "hostname",
+    "endpoints",
+    "volume",
+    "claim",
+    "storageclass",
+    "hpa",
+    "app",
 ];
+
+fn introduces_a_name(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | '[' | ':'));
+    // `deployment.apps/web`, `deployments.v1.apps/web`.
+    let kind = word.split('.').next().unwrap_or(word);
+    NAME_INTRODUCERS
+        .iter()
+        .any(|i| i.eq_ignore_ascii_case(kind))
+}
 
 /// Whether the word-like name at `text[start..end]` is used as a name (see the module docs).
 pub(crate) fn used_as_name(text: &str, start: usize, end: usize, whole: bool) -> bool {
@@ -107,21 +174,40 @@ pub(crate) fn used_as_name(text: &str, start: usize, end: usize, whole: bool) ->
     }
     let before = char_before(text, start);
     let after = char_after(text, end);
-    if let (Some(b), Some(a)) = (before, after) {
-        if matches!(b, '"' | '\'' | '`') && a == b {
-            return true;
-        }
-    }
-    if matches!(before, Some('/' | '@' | '=')) {
+    if let (Some(b), Some(a)) = (before, after)
+        && matches!(b, '"' | '\'' | '`')
+        && a == b
+    {
         return true;
     }
-    if after == Some(':') && text[end..].trim_start_matches(':').starts_with(|c: char| c.is_ascii_digit()) {
+    if matches!(before, Some('@' | '=')) || text[..start].ends_with("://") {
         return true;
     }
-    previous_word(text, start).is_some_and(|w| {
-        let w = w.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | '[' | ':'));
-        NAME_INTRODUCERS.iter().any(|i| i.eq_ignore_ascii_case(w))
-    })
+    if before == Some('/') && path_segment_before(text, start).is_some_and(introduces_a_name) {
+        return true;
+    }
+    if after == Some(':')
+        && text[end..]
+            .trim_start_matches(':')
+            .starts_with(|c: char| c.is_ascii_digit())
+    {
+        return true;
+    }
+    previous_word(text, start).is_some_and(introduces_a_name)
+}
+
+/// The path segment before the `/` (or `%2F`) that precedes `start`: `pods` in `pods/web`.
+fn path_segment_before(text: &str, start: usize) -> Option<&str> {
+    let head = &text[..start];
+    let head = head
+        .strip_suffix('/')
+        .or_else(|| head.strip_suffix("%2F"))
+        .or_else(|| head.strip_suffix("%2f"))
+        .or_else(|| head.strip_suffix("\\/"))?;
+    let segment_start = head
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
+        .map_or(0, |i| i + 1);
+    Some(&head[segment_start..])
 }
 
 /// The whitespace-separated word before `start`, when only spaces and an opening quote stand

@@ -172,9 +172,7 @@ impl Category {
             "ClusterRole" => Category::ClusterRole,
             "RoleBinding" => Category::RoleBinding,
             "ClusterRoleBinding" => Category::ClusterRoleBinding,
-            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => {
-                Category::Webhook
-            }
+            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => Category::Webhook,
             "Namespace" => Category::Namespace,
             "Node" => Category::Node,
             "User" | "Group" => Category::User,
@@ -183,9 +181,34 @@ impl Category {
     }
 }
 
+/// Whether `text` has the shape of a pseudonym (`pod-3`, `deployment-1-pod-2`), whoever
+/// issued it.
+pub(crate) fn is_pseudonym_shaped(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() >= 2
+        && parts.len().is_multiple_of(2)
+        && parts.chunks(2).all(|pair| {
+            Category::ALL
+                .iter()
+                .any(|c| c.prefix().eq_ignore_ascii_case(pair[0]))
+                && !pair[1].is_empty()
+                && pair[1].bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pseudonym_shapes() {
+        for p in ["pod-3", "Deployment-1-pod-2", "secretname-12"] {
+            assert!(is_pseudonym_shaped(p), "{p}");
+        }
+        for p in ["pod", "pod-x", "web-1", "pod-1-", "checkout-7d4-x2x"] {
+            assert!(!is_pseudonym_shaped(p), "{p}");
+        }
+    }
 
     #[test]
     fn prefixes_are_distinct_lowercase_words() {

@@ -47,7 +47,12 @@ impl Compiled {
             .collect::<Result<_, _>>()?;
         let mut allow = HashSet::new();
         let mut allow_suffixes = Vec::new();
-        for entry in config.allow.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        for entry in config
+            .allow
+            .iter()
+            .map(|a| a.trim())
+            .filter(|a| !a.is_empty())
+        {
             match entry.strip_prefix("*.") {
                 Some(domain) => {
                     allow.insert(domain.to_ascii_lowercase());

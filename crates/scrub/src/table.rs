@@ -216,11 +216,11 @@ impl PseudonymTable {
 
     fn insert(&mut self, entry: Entry) -> u32 {
         let index = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
-        if let Some((prefix, n)) = entry.pseudonym.rsplit_once('-') {
-            if let Ok(n) = n.parse::<u32>() {
-                let counter = self.counters.entry(prefix.to_owned()).or_insert(0);
-                *counter = (*counter).max(n);
-            }
+        if let Some((prefix, n)) = entry.pseudonym.rsplit_once('-')
+            && let Ok(n) = n.parse::<u32>()
+        {
+            let counter = self.counters.entry(prefix.to_owned()).or_insert(0);
+            *counter = (*counter).max(n);
         }
         if let Some(real) = &entry.real {
             self.by_real.insert(real.clone(), index);
@@ -242,12 +242,27 @@ mod tests {
     #[test]
     fn pseudonyms_are_typed_numbered_and_stable() {
         let mut t = PseudonymTable::new();
-        assert_eq!(t.name("checkout", Category::Deployment, None, &free), "deployment-1");
-        assert_eq!(t.name("shop", Category::Namespace, None, &free), "namespace-1");
-        assert_eq!(t.name("checkout", Category::Service, None, &free), "deployment-1");
+        assert_eq!(
+            t.name("checkout", Category::Deployment, None, &free),
+            "deployment-1"
+        );
+        assert_eq!(
+            t.name("shop", Category::Namespace, None, &free),
+            "namespace-1"
+        );
+        assert_eq!(
+            t.name("checkout", Category::Service, None, &free),
+            "deployment-1"
+        );
         let owner = Some(("checkout", Category::Deployment));
-        assert_eq!(t.name("checkout-7d-a", Category::Pod, owner, &free), "deployment-1-pod-1");
-        assert_eq!(t.name("checkout-7d-b", Category::Pod, owner, &free), "deployment-1-pod-2");
+        assert_eq!(
+            t.name("checkout-7d-a", Category::Pod, owner, &free),
+            "deployment-1-pod-1"
+        );
+        assert_eq!(
+            t.name("checkout-7d-b", Category::Pod, owner, &free),
+            "deployment-1-pod-2"
+        );
         assert_eq!(t.restore("deployment-1-pod-2"), Some("checkout-7d-b"));
     }
 
@@ -279,7 +294,10 @@ mod tests {
         let mut back: PseudonymTable =
             serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         assert_eq!(back.restore("deployment-1"), Some("checkout"));
-        assert_eq!(back.name("orders", Category::Deployment, None, &free), "deployment-2");
+        assert_eq!(
+            back.name("orders", Category::Deployment, None, &free),
+            "deployment-2"
+        );
         assert_eq!(back.secret("other", &free), "secret-2");
     }
 

@@ -15,19 +15,81 @@ static PSEUDONYM: LazyLock<Result<Regex, regex::Error>> = LazyLock::new(|| {
     prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
     let alternatives = prefixes.join("|");
     Regex::new(&format!(
-        r"(?i)\b((?:(?:{alternatives})-[0-9]+-)*(?:{alternatives})-[0-9]+)('s|’s|es|s)?\b"
+        r"(?i)(?:(?:{alternatives})-[0-9]+-)*(?:{alternatives})-[0-9]+"
     ))
 });
 
-/// The regex of anything shaped like a pseudonym: group 1 is the pseudonym, group 2 a plural
-/// or possessive suffix.
-pub(crate) fn pseudonym_regex() -> Result<&'static Regex, ScrubError> {
-    PSEUDONYM
-        .as_ref()
-        .map_err(|source| ScrubError::Detector {
-            name: "pseudonym",
-            source: source.clone(),
-        })
+/// One pseudonym-shaped string in a text.
+pub(crate) struct Mention<'t> {
+    /// The pseudonym as written.
+    pub(crate) core: regex::Match<'t>,
+    /// A plural or possessive suffix (`s`, `'s`), possibly empty.
+    pub(crate) suffix: &'t str,
+}
+
+/// Every pseudonym-shaped string of `text` that stands between non-alphanumeric characters
+/// (`_` counts as a separator, as in `pod-1_namespace-1`).
+pub(crate) fn mentions(text: &str) -> Result<Vec<Mention<'_>>, ScrubError> {
+    let regex = PSEUDONYM.as_ref().map_err(|source| ScrubError::Detector {
+        name: "pseudonym",
+        source: source.clone(),
+    })?;
+    let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = Vec::new();
+    for core in regex.find_iter(text) {
+        if glued(text[..core.start()].chars().next_back()) {
+            continue;
+        }
+        let rest = &text[core.end()..];
+        let suffix = ["'s", "’s", "es", "s"]
+            .into_iter()
+            .find(|s| rest.starts_with(s) && !glued(rest[s.len()..].chars().next()));
+        let suffix = match suffix {
+            Some(s) => s,
+            None if !glued(rest.chars().next()) => "",
+            None => continue,
+        };
+        out.push(Mention {
+            core,
+            suffix: &rest[..suffix.len()],
+        });
+    }
+    Ok(out)
+}
+
+/// Splits a pseudonym-shaped string into the runs `known` accepts, longest first from the
+/// left (`email-1-name-1` is two pseudonyms when the table has no `email-1-name-1`). Returns
+/// byte ranges and whether each run is known; unknown pairs come back one by one.
+pub(crate) fn split_known(core: &str, known: impl Fn(&str) -> bool) -> Vec<(usize, usize, bool)> {
+    // Byte ranges of the `word-number` pairs.
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    let mut dashes = 0;
+    for (i, c) in core.char_indices() {
+        if c == '-' {
+            dashes += 1;
+            if dashes % 2 == 0 {
+                pairs.push((start, i));
+                start = i + 1;
+            }
+        }
+    }
+    pairs.push((start, core.len()));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < pairs.len() {
+        let longest = (i..pairs.len())
+            .rev()
+            .find(|&j| known(&core[pairs[i].0..pairs[j].1]));
+        if let Some(j) = longest {
+            out.push((pairs[i].0, pairs[j].1, true));
+            i = j + 1;
+        } else {
+            out.push((pairs[i].0, pairs[i].1, false));
+            i += 1;
+        }
+    }
+    out
 }
 
 /// An answer with its names restored.
@@ -57,27 +119,38 @@ impl fmt::Display for UnknownPseudonym {
 /// Restores the names and addresses in `answer`. Secret pseudonyms stay as they are: a
 /// credential stays `secret-1` in every output.
 pub fn unscrub(table: &PseudonymTable, answer: &str) -> Result<Unscrubbed, ScrubError> {
-    let regex = pseudonym_regex()?;
     let mut text = String::with_capacity(answer.len());
     let mut unknown: Vec<UnknownPseudonym> = Vec::new();
     let mut at = 0;
-    for caps in regex.captures_iter(answer) {
-        let (Some(whole), Some(core)) = (caps.get(0), caps.get(1)) else {
-            continue;
-        };
-        let suffix = caps.get(2).map_or("", |m| m.as_str());
+    let known = |p: &str| table.is_issued(p) || table.is_reserved(p);
+    for Mention { core, suffix } in mentions(answer)? {
         let lower = core.as_str().to_ascii_lowercase();
-        text.push_str(&answer[at..whole.start()]);
-        at = whole.end();
-        if let Some(real) = table.restore(&lower) {
-            text.push_str(real);
-            text.push_str(suffix);
+        text.push_str(&answer[at..core.start()]);
+        at = core.end();
+        let runs = split_known(&lower, known);
+        if runs.iter().any(|&(_, _, k)| !k) {
+            // A mangled or invented pseudonym: left as written, and reported whole.
+            text.push_str(core.as_str());
+            if !unknown.iter().any(|u| u.0 == lower) {
+                unknown.push(UnknownPseudonym(lower));
+            }
             continue;
         }
-        text.push_str(whole.as_str());
-        let known = table.is_issued(&lower) || table.is_reserved(&lower);
-        if !known && !unknown.iter().any(|u| u.0 == lower) {
-            unknown.push(UnknownPseudonym(lower));
+        for (i, &(start, end, _)) in runs.iter().enumerate() {
+            if i > 0 {
+                text.push('-');
+            }
+            match table.restore(&lower[start..end]) {
+                Some(real) => text.push_str(real),
+                None => text.push_str(&core.as_str()[start..end]),
+            }
+        }
+        if runs
+            .last()
+            .is_some_and(|&(start, end, _)| table.restore(&lower[start..end]).is_some())
+        {
+            text.push_str(suffix);
+            at += suffix.len();
         }
     }
     text.push_str(&answer[at..]);
@@ -110,6 +183,25 @@ mod tests {
              checkout's logs and 10.0.3.7."
         );
         assert!(out.unknown.is_empty());
+    }
+
+    #[test]
+    fn underscores_and_dots_separate_pseudonyms() {
+        let out = unscrub(
+            &table(),
+            "deployment-1-pod-1_ip-1 and deployment-1.x, not xdeployment-1",
+        )
+        .unwrap();
+        assert_eq!(
+            out.text,
+            "checkout-7d4b9c-x2x2z_10.0.3.7 and checkout.x, not xdeployment-1"
+        );
+    }
+
+    #[test]
+    fn adjacent_pseudonyms_are_told_apart() {
+        let out = unscrub(&table(), "ip-1-deployment-1 and deployment-1-pod-1").unwrap();
+        assert_eq!(out.text, "10.0.3.7-checkout and checkout-7d4b9c-x2x2z");
     }
 
     #[test]

@@ -3,24 +3,26 @@
 //! carry no identity (numbers, versions, quantities, zones). The lists live in
 //! `data/vocabulary.txt` so they can be read and extended without touching code.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use crate::hash::FastSet;
 
 const DATA: &str = include_str!("../data/vocabulary.txt");
 
 /// The parsed vocabulary file.
 pub(crate) struct Vocabulary {
     /// Lowercased terms: kinds, reasons, field names, system components.
-    terms: HashSet<String>,
-    label_keys: HashSet<&'static str>,
-    domains: HashSet<&'static str>,
-    public_hosts: HashSet<&'static str>,
-    kept_registries: HashSet<&'static str>,
-    official_images: HashSet<&'static str>,
-    generic_containers: HashSet<&'static str>,
-    tlds: HashSet<&'static str>,
-    file_extensions: HashSet<&'static str>,
-    weak_words: HashSet<&'static str>,
+    terms: FastSet<String>,
+    label_keys: FastSet<&'static str>,
+    domains: FastSet<&'static str>,
+    public_hosts: FastSet<&'static str>,
+    kept_registries: FastSet<&'static str>,
+    official_images: FastSet<&'static str>,
+    generic_containers: FastSet<&'static str>,
+    tlds: FastSet<&'static str>,
+    file_extensions: FastSet<&'static str>,
+    weak_words: FastSet<&'static str>,
 }
 
 static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| Vocabulary::parse(DATA));
@@ -32,7 +34,7 @@ pub(crate) fn vocabulary() -> &'static Vocabulary {
 
 impl Vocabulary {
     fn parse(data: &'static str) -> Self {
-        let mut sections: HashMap<&str, HashSet<&'static str>> = HashMap::new();
+        let mut sections: HashMap<&str, FastSet<&'static str>> = HashMap::new();
         let mut current = "";
         for line in data.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
@@ -73,11 +75,18 @@ impl Vocabulary {
 
     /// Whether `text` is one of the listed terms, ignoring case.
     pub(crate) fn is_term(&self, text: &str) -> bool {
-        self.terms.contains(&text.to_ascii_lowercase())
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.terms.contains(&text.to_ascii_lowercase())
+        } else {
+            self.terms.contains(text)
+        }
     }
 
     /// Whether `host` is an API group or a well-known domain, or a subdomain of one.
     pub(crate) fn is_vocabulary_domain(&self, host: &str) -> bool {
+        if !host.contains('.') {
+            return self.domains.contains(host);
+        }
         let host = host.to_ascii_lowercase();
         let mut rest = host.as_str();
         loop {
@@ -95,8 +104,13 @@ impl Vocabulary {
 
     /// Whether `host` is a public registry or code host.
     pub(crate) fn is_public_host(&self, host: &str) -> bool {
-        self.public_hosts.contains(host.to_ascii_lowercase().as_str())
-            || self.kept_registries.contains(host)
+        let public = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.public_hosts
+                .contains(host.to_ascii_lowercase().as_str())
+        } else {
+            self.public_hosts.contains(host)
+        };
+        public || self.kept_registries.contains(host)
     }
 
     /// Whether every image of `registry` is public software kept whole.
@@ -189,7 +203,20 @@ fn is_quantity(t: &str) -> bool {
     let unit = &t[digits..];
     matches!(
         unit,
-        "m" | "k" | "ki" | "mi" | "gi" | "ti" | "pi" | "g" | "t" | "s" | "ms" | "us" | "ns" | "h" | "d"
+        "m" | "k"
+            | "ki"
+            | "mi"
+            | "gi"
+            | "ti"
+            | "pi"
+            | "g"
+            | "t"
+            | "s"
+            | "ms"
+            | "us"
+            | "ns"
+            | "h"
+            | "d"
     ) || unit
         .split(|c: char| c.is_ascii_digit())
         .all(|u| matches!(u, "" | "h" | "m" | "s" | "ms"))
@@ -208,15 +235,34 @@ fn is_timestamp(t: &str) -> bool {
 
 /// `us-east-1`, `us-east-1a`, `europe-west4-b`, `us-central1`, `eastus2`.
 fn is_region(t: &str) -> bool {
-    let parts: Vec<&str> = t.split('-').collect();
     const AREAS: [&str; 12] = [
-        "us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "europe", "asia", "australia",
+        "us",
+        "eu",
+        "ap",
+        "sa",
+        "ca",
+        "me",
+        "af",
+        "il",
+        "mx",
+        "europe",
+        "asia",
+        "australia",
     ];
+    let parts: Vec<&str> = t.split('-').collect();
     match parts.as_slice() {
         [area, direction, rest @ ..] if AREAS.contains(area) && rest.len() <= 2 => {
             const DIRECTIONS: [&str; 10] = [
-                "east", "west", "north", "south", "central", "northeast", "northwest", "southeast",
-                "southwest", "gov",
+                "east",
+                "west",
+                "north",
+                "south",
+                "central",
+                "northeast",
+                "northwest",
+                "southeast",
+                "southwest",
+                "gov",
             ];
             let direction_ok =
                 DIRECTIONS.contains(&direction.trim_end_matches(|c: char| c.is_ascii_digit()));
@@ -227,7 +273,13 @@ fn is_region(t: &str) -> bool {
         }
         [single] => {
             const AZURE: [&str; 8] = [
-                "eastus", "eastus2", "westus", "westus2", "westus3", "westeurope", "northeurope",
+                "eastus",
+                "eastus2",
+                "westus",
+                "westus2",
+                "westus3",
+                "westeurope",
+                "northeurope",
                 "centralus",
             ];
             AZURE.contains(single)
@@ -243,7 +295,10 @@ fn is_instance_type(t: &str) -> bool {
             size,
             "nano" | "micro" | "small" | "medium" | "large" | "xlarge" | "metal"
         ) || (size.ends_with("xlarge")
-            && size.trim_end_matches("xlarge").bytes().all(|b| b.is_ascii_digit()));
+            && size
+                .trim_end_matches("xlarge")
+                .bytes()
+                .all(|b| b.is_ascii_digit()));
         return sized && family.len() <= 6 && family.bytes().all(|b| b.is_ascii_alphanumeric());
     }
     let parts: Vec<&str> = t.split('-').collect();
@@ -284,14 +339,34 @@ mod tests {
     #[test]
     fn anonymous_shapes_are_recognized() {
         for s in [
-            "1.27", "v1.2.3", "1.4.2-rc.1", "100m", "128Mi", "30s", "1h30m", "2026-11-20T08:00:00Z",
-            "us-east-1", "us-east-1a", "europe-west4-b", "us-central1", "m5.large", "g5.12xlarge",
-            "n2-standard-4", "true", "8080", "ab",
+            "1.27",
+            "v1.2.3",
+            "1.4.2-rc.1",
+            "100m",
+            "128Mi",
+            "30s",
+            "1h30m",
+            "2026-11-20T08:00:00Z",
+            "us-east-1",
+            "us-east-1a",
+            "europe-west4-b",
+            "us-central1",
+            "m5.large",
+            "g5.12xlarge",
+            "n2-standard-4",
+            "true",
+            "8080",
+            "ab",
         ] {
             assert!(is_anonymous_shape(s), "{s}");
         }
         for s in [
-            "checkout", "payments-db", "acme.com", "user-7", "v1beta1x", "eu-payments-1",
+            "checkout",
+            "payments-db",
+            "acme.com",
+            "user-7",
+            "v1beta1x",
+            "eu-payments-1",
         ] {
             assert!(!is_anonymous_shape(s), "{s}");
         }

@@ -4,6 +4,9 @@
 
 mod generate;
 mod kube;
+mod llm;
+mod tls;
 
 pub use generate::{GenerateOptions, generate};
 pub use kube::{Fault, KubeSim, KubeSimOptions, RecordedRequest, SimError};
+pub use llm::{Flavor, LlmFault, LlmSim, LlmSimOptions, RecordedLlmRequest, SimAnswer, SimModel};

@@ -34,7 +34,10 @@ pub fn inputs() -> Vec<Input> {
 #[must_use]
 pub fn load() -> Loaded {
     let mut loaded = parse(inputs());
-    loaded.snapshot.observed_at = OBSERVED_AT.parse::<Timestamp>().ok();
+    // The demo's clock is fixed, not inferred: its ages are exact.
+    if let Ok(now) = OBSERVED_AT.parse::<Timestamp>() {
+        loaded.snapshot.set_clock(now);
+    }
     loaded
 }
 
@@ -45,6 +48,15 @@ mod tests {
         let loaded = super::load();
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         assert!(loaded.snapshot.pods.len() > 20);
+        assert!(!loaded.snapshot.observed_inferred());
+        assert_eq!(
+            loaded
+                .snapshot
+                .observed_at()
+                .map(|t| t.to_string())
+                .as_deref(),
+            Some(super::OBSERVED_AT)
+        );
         assert!(loaded.snapshot.log(&first_log_target(&loaded)).is_some());
     }
 

@@ -2,6 +2,7 @@
 //! files and dumps, the built-in demo, and live clusters.
 
 mod aliases;
+mod clock;
 pub mod demo;
 pub mod files;
 mod kinds;
@@ -16,6 +17,7 @@ mod store;
 
 /// The Kubernetes API types kubewhy reads, re-exported so every crate uses the same version.
 pub use aliases::{KindName, kind_names, resolve_kind};
+pub use clock::Age;
 pub use k8s_openapi::api as k8s;
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 pub use kube::api::DynamicObject;

@@ -10,7 +10,7 @@ use k8s_openapi::{
     apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference},
 };
 use kube::api::DynamicObject;
-use kubewhy_model::{LogTarget, ObjectRef, Origin};
+use kubewhy_model::{ClusterVersion, LogTarget, ObjectRef, Origin};
 use serde_json::Value;
 
 use crate::{
@@ -64,6 +64,18 @@ macro_rules! define_snapshot {
             pub dynamic: Vec<DynamicObject>,
             pub(crate) logs: BTreeMap<LogTarget, String>,
             pub(crate) observed_at: Option<Timestamp>,
+            /// Whether `observed_at` is the input's newest timestamp rather than a clock reading.
+            pub(crate) observed_inferred: bool,
+            /// The object an inferred clock was read from.
+            pub(crate) clock_source: Option<ObjectRef>,
+            /// The cluster's release, when the source says (`/version`, a bundle's record).
+            pub(crate) cluster_version: Option<ClusterVersion>,
+            /// Objects read in a removed API version and converted: their reference (in the
+            /// current version) and the version as written.
+            pub(crate) written: BTreeMap<Key, (ObjectRef, String)>,
+            /// Whether the input held objects with a status as the API server writes it, in
+            /// lists or with server-set metadata: cluster state rather than manifests.
+            pub(crate) cluster_state: bool,
             /// Manifests' unsorted mappings, by object; only file sources know key order.
             pub(crate) unsorted_keys: HashMap<Key, Vec<UnsortedKeys>>,
             /// Which kinds were read, and how.
@@ -99,6 +111,15 @@ macro_rules! define_snapshot {
                 let mut duplicates = Vec::new();
                 $( duplicates.extend(self.$field.seal()); )*
                 duplicates
+            }
+
+            /// Offers every typed object's creation time to the clock.
+            pub(crate) fn offer_creation_times(&self, newest: &mut crate::clock::Newest) {
+                $(
+                    for item in self.$field.iter() {
+                        newest.offer(item, item.metadata().creation_timestamp.as_ref().map(|t| t.0));
+                    }
+                )*
             }
 
             fn typed_nodes(&self) -> Vec<Node> {
@@ -195,8 +216,12 @@ impl Snapshot {
             self.nodes_by_key.insert(key, node);
         }
         self.index_events();
-        if self.observed_at.is_none() {
-            self.observed_at = self.latest_timestamp();
+        if self.observed_at.is_none()
+            && let Some((newest, source)) = crate::clock::newest(self)
+        {
+            self.observed_at = Some(newest);
+            self.observed_inferred = true;
+            self.clock_source = Some(source);
         }
         duplicates
     }
@@ -224,46 +249,72 @@ impl Snapshot {
         self.events_by_object = by_object;
     }
 
-    /// The newest timestamp in the snapshot: a stand-in for "now" when the source (a file) does
-    /// not say when it was taken, so that ages are computed the same way on every run.
-    fn latest_timestamp(&self) -> Option<Timestamp> {
-        let event_times = self.events.iter().filter_map(event_last_seen);
-        let pod_times = self.pods.iter().flat_map(|pod| {
-            let created = pod.metadata.creation_timestamp.as_ref().map(|t| t.0);
-            let status = pod.status.as_ref();
-            let conditions = status
-                .into_iter()
-                .flat_map(|s| s.conditions.iter().flatten())
-                .filter_map(|c| c.last_transition_time.as_ref().map(|t| t.0));
-            let containers = status
-                .into_iter()
-                .flat_map(|s| s.container_statuses.iter().flatten())
-                .flat_map(|c| [c.state.as_ref(), c.last_state.as_ref()])
-                .flatten()
-                .filter_map(|state| {
-                    let running = state.running.as_ref().and_then(|r| r.started_at.as_ref());
-                    let ended = state
-                        .terminated
-                        .as_ref()
-                        .and_then(|t| t.finished_at.as_ref());
-                    running.or(ended).map(|t| t.0)
-                });
-            created.into_iter().chain(conditions).chain(containers)
-        });
-        // Nodes report a heartbeat every few seconds: the best clock a dump has.
-        let node_times = self.nodes.iter().flat_map(|node| {
-            node.status
-                .iter()
-                .flat_map(|s| s.conditions.iter().flatten())
-                .filter_map(|c| c.last_heartbeat_time.as_ref().map(|t| t.0))
-        });
-        event_times.chain(pod_times).chain(node_times).max()
-    }
-
-    /// When the snapshot was taken; for files, the newest timestamp they contain.
+    /// When the snapshot was taken; for files, the newest timestamp they contain (see
+    /// [`Self::observed_inferred`]).
     #[must_use]
     pub fn observed_at(&self) -> Option<Timestamp> {
         self.observed_at
+    }
+
+    /// Sets the clock: a real one, not inferred.
+    pub(crate) fn set_clock(&mut self, now: Timestamp) {
+        self.observed_at = Some(now);
+        self.observed_inferred = false;
+        self.clock_source = None;
+    }
+
+    /// The cluster's release, when the source said: the API server's `/version`, a file of the
+    /// input that records it, or `--kubernetes-version`.
+    #[must_use]
+    pub fn cluster_version(&self) -> Option<&ClusterVersion> {
+        self.cluster_version.as_ref()
+    }
+
+    /// The release to judge against: [`Self::cluster_version`], else the newest release kubewhy
+    /// knows.
+    #[must_use]
+    pub fn kubernetes_version(&self) -> ClusterVersion {
+        self.cluster_version
+            .clone()
+            .unwrap_or_else(ClusterVersion::latest)
+    }
+
+    /// Records the cluster's release unless the source already knows it.
+    pub fn default_cluster_version(&mut self, version: ClusterVersion) {
+        self.cluster_version.get_or_insert(version);
+    }
+
+    /// The API version `object` was written in, when that is a removed one that was converted
+    /// to its current equivalent on reading (`extensions/v1beta1` for a Deployment now held as
+    /// `apps/v1`).
+    #[must_use]
+    pub fn written_api_version(&self, object: &ObjectRef) -> Option<&str> {
+        self.written
+            .get(&ref_key(object))
+            .map(|(_, version)| version.as_str())
+    }
+
+    /// Every converted object, in kind, namespace and name order: its reference (in the current
+    /// API version) and the version it was written in.
+    pub fn written_api_versions(&self) -> impl Iterator<Item = (&ObjectRef, &str)> {
+        self.written
+            .values()
+            .map(|(object, version)| (object, version.as_str()))
+    }
+
+    pub(crate) fn record_written(&mut self, object: &ObjectRef, written: Option<&str>) {
+        match written {
+            Some(version) => {
+                self.written
+                    .insert(ref_key(object), (object.clone(), version.to_owned()));
+            }
+            // A later copy in the current version replaces the converted one.
+            None => {
+                if !self.written.is_empty() {
+                    self.written.remove(&ref_key(object));
+                }
+            }
+        }
     }
 
     /// Whether the snapshot saw every object of `kind` in `namespace` (`None` for cluster-scoped
@@ -364,6 +415,11 @@ impl Snapshot {
             let Some(owner) = controller(&node.owners) else {
                 break;
             };
+            // A static pod's mirror names its Node as owner, but the Node does not manage it:
+            // the kubelet runs it from a file, so the Pod is its own root (on its node).
+            if owner.kind == "Node" {
+                break;
+            }
             let namespace = current.namespace.clone();
             let owner_ref = self
                 .keys_by_uid
@@ -390,11 +446,13 @@ impl Snapshot {
         chain
     }
 
-    /// Whether the snapshot shows a running cluster (pods with status, or events), as dumps and
-    /// `kubectl get` output do, rather than manifests that were never applied.
+    /// Whether the snapshot shows a running cluster (pods with status, events, or objects of any
+    /// kind with a status as the API server writes it), as dumps and `kubectl get` output do,
+    /// rather than manifests that were never applied.
     #[must_use]
     pub fn observed(&self) -> bool {
-        !self.events.is_empty()
+        self.cluster_state
+            || !self.events.is_empty()
             || self
                 .pods
                 .iter()

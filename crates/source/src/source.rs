@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use kubewhy_model::{LogTarget, SourceInfo, SourceKind, Warning, WarningKind};
+use kubewhy_model::{
+    ClusterVersion, KubernetesVersion, LogTarget, SourceInfo, SourceKind, VersionFrom, Warning,
+    WarningKind,
+};
 
 use crate::{
     Reporter, Snapshot, files,
@@ -40,8 +43,14 @@ impl Scope {
 /// Where objects come from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// Files, folders and `-` for stdin.
-    Files(Vec<PathBuf>),
+    /// Files, folders, archives and `-` for stdin.
+    Files {
+        /// The paths, as given.
+        paths: Vec<PathBuf>,
+        /// The release the cluster runs (`--kubernetes-version`), for inputs that do not record
+        /// it.
+        kubernetes_version: Option<KubernetesVersion>,
+    },
     /// A cluster (or the simulator serving the demo).
     Live(Box<LiveSource>),
 }
@@ -64,24 +73,40 @@ impl Source {
     /// off the async runtime's workers.
     pub async fn collect(&self, scope: &Scope, reporter: &Reporter) -> Collected {
         let loaded = match self {
-            Self::Files(paths) => {
+            Self::Files {
+                paths,
+                kubernetes_version,
+            } => {
                 let (paths, reporter) = (paths.clone(), reporter.clone());
-                tokio::task::spawn_blocking(move || files::load_with(&paths, &reporter))
-                    .await
-                    .unwrap_or_default()
+                let mut loaded =
+                    tokio::task::spawn_blocking(move || files::load_with(&paths, &reporter))
+                        .await
+                        .unwrap_or_default();
+                if let Some(version) = kubernetes_version {
+                    loaded.snapshot.default_cluster_version(ClusterVersion {
+                        version: *version,
+                        from: VersionFrom::Option,
+                        file: None,
+                    });
+                }
+                loaded
             }
             Self::Live(live) => return live.collect(scope, reporter).await,
         };
         let kind = SourceKind::Files;
         let errors = loaded.errors;
-        let warnings = errors
+        let mut warnings: Vec<Warning> = errors
             .iter()
             .map(|e| Warning::new(WarningKind::Input, e.to_string()))
             .collect();
+        warnings.extend(loaded.notes);
+        let snapshot = &loaded.snapshot;
         let info = SourceInfo {
             kind,
             context: None,
-            observed_at: loaded.snapshot.observed_at().map(|t| t.to_string()),
+            observed_at: snapshot.observed_at().map(|t| t.to_string()),
+            observed_at_inferred: snapshot.observed_inferred(),
+            kubernetes_version: Some(snapshot.kubernetes_version()),
         };
         Collected {
             snapshot: loaded.snapshot,
@@ -99,7 +124,7 @@ impl Source {
     ) -> Result<Option<String>, LogError> {
         match self {
             Self::Live(live) => live.logs(target).await,
-            Self::Files(_) => Ok(snapshot.log(target).map(str::to_owned)),
+            Self::Files { .. } => Ok(snapshot.log(target).map(str::to_owned)),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! AI workloads: GPU requests and placement, shared memory, model servers' probes and exposure,
 //! model volumes. Images and commands are recognized by the explicit rules in `frameworks`.
 
-pub(crate) mod affinity;
 mod frameworks;
 mod gpu;
 mod model_server;
@@ -9,33 +8,34 @@ mod placement;
 mod shm;
 mod volumes;
 
-use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_model::{CheckId, Finding};
 
-use crate::{Analyzer, Context};
+use crate::{Analyzer, Context, ids};
 
 /// See the module documentation.
 pub struct AiAnalyzer;
 
-const CHECKS: &[&str] = &[
-    "gpu-limit-mismatch",
-    "gpu-pod-unschedulable",
-    "gpu-node-untainted",
-    "model-server-no-shm",
-    "model-server-no-readiness-probe",
-    "model-server-probe-too-short",
-    "model-server-exposed",
-    "model-image-pull-always",
-    "model-volume-rwo-shared",
+const CHECKS: &[CheckId] = &[
+    ids::GPU_LIMIT_MISMATCH,
+    ids::GPU_POD_UNSCHEDULABLE,
+    ids::GPU_NODE_UNTAINTED,
+    ids::MODEL_SERVER_NO_SHM,
+    ids::MODEL_SERVER_NO_READINESS_PROBE,
+    ids::MODEL_SERVER_PROBE_TOO_SHORT,
+    ids::MODEL_SERVER_EXPOSED,
+    ids::MODEL_IMAGE_PULL_ALWAYS,
+    ids::MODEL_VOLUME_RWO_SHARED,
 ];
 
 impl Analyzer for AiAnalyzer {
-    fn checks(&self) -> &'static [&'static str] {
+    fn checks(&self) -> &'static [CheckId] {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
+    fn analyze(&self, cx: &Context<'_>) -> Vec<Finding> {
+        let snapshot = cx;
         let mut findings = Vec::new();
-        for workload in snapshot.workloads() {
+        for workload in cx.workloads() {
             findings.extend(gpu::limit_mismatch(workload));
             findings.extend(shm::check(workload));
             findings.extend(model_server::no_readiness(workload));
@@ -48,24 +48,5 @@ impl Analyzer for AiAnalyzer {
         findings.extend(placement::pending(snapshot));
         findings.extend(placement::untainted(snapshot));
         findings
-    }
-}
-
-use crate::findings::finding;
-
-/// `Deployment web`, as messages name objects (the report shows the namespace).
-fn describe(object: &ObjectRef) -> String {
-    format!("{} {}", object.kind, object.name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_check_has_a_catalog_entry() {
-        for id in CHECKS {
-            assert!(crate::check(id).is_some(), "{id}");
-        }
     }
 }

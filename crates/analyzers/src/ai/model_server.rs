@@ -6,15 +6,18 @@ use std::collections::BTreeMap;
 
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
-    LabelSelector, Snapshot, dynamic_ref,
+    LabelSelector, dynamic_ref,
     k8s::core::v1::{Container, Probe},
 };
 
-use super::{
-    describe, finding,
-    frameworks::{self, Framework},
+use super::frameworks::{self, Framework};
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{describe, in_namespace, namespace_of},
+    workload::Workload,
 };
-use crate::workload::Workload;
 
 /// A model load shorter than this is rare for an LLM; probe budgets below it kill the load.
 const MIN_LOAD_SECONDS: i32 = 300;
@@ -51,12 +54,12 @@ pub(super) fn no_readiness(workload: &Workload<'_>) -> Vec<Finding> {
                 framework.name()
             );
             let found = finding(
-                "model-server-no-readiness-probe",
+                ids::MODEL_SERVER_NO_READINESS_PROBE,
                 &workload.object,
                 "NoReadinessProbe",
                 message,
             );
-            found.in_container(&c.name)
+            found.container(&c.name, false)
         })
         .collect()
 }
@@ -97,51 +100,57 @@ pub(super) fn probe_too_short(workload: &Workload<'_>) -> Vec<Finding> {
             framework.name()
         );
         let found = finding(
-            "model-server-probe-too-short",
+            ids::MODEL_SERVER_PROBE_TOO_SHORT,
             &workload.object,
             reason,
             message,
         );
-        findings.push(found.in_container(&c.name));
+        findings.push(found.container(&c.name, false));
     }
     findings
 }
 
 /// Whether an Ingress-type NetworkPolicy in `namespace` selects pods with `labels`.
-fn guarded(snapshot: &Snapshot, namespace: &str, labels: &BTreeMap<String, String>) -> bool {
-    snapshot
-        .network_policies
-        .in_namespace(namespace)
-        .iter()
-        .any(|policy| {
-            let Some(spec) = policy.spec.as_ref() else {
-                return false;
-            };
-            // Without policyTypes, a policy always restricts ingress.
-            let ingress = spec
-                .policy_types
-                .as_ref()
-                .is_none_or(|types| types.iter().any(|t| t == "Ingress"));
-            let selector = spec
-                .pod_selector
-                .as_ref()
-                .map(LabelSelector::from_k8s)
-                .unwrap_or_default();
-            ingress && selector.matches(labels)
-        })
+/// Without a full list of the namespace's NetworkPolicies, the pods count as guarded: a
+/// policy the snapshot could not see may select them.
+fn guarded(cx: &Context<'_>, namespace: &str, labels: &BTreeMap<String, String>) -> bool {
+    if !cx.collected("NetworkPolicy", Some(namespace)) {
+        return true;
+    }
+    in_namespace(&cx.network_policies, namespace).any(|policy| {
+        let Some(spec) = policy.spec.as_ref() else {
+            return false;
+        };
+        // Without policyTypes, a policy always restricts ingress.
+        let ingress = spec
+            .policy_types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t == "Ingress"));
+        let selector = spec
+            .pod_selector
+            .as_ref()
+            .map(LabelSelector::from_k8s)
+            .unwrap_or_default();
+        ingress && selector.matches(labels)
+    })
 }
 
 fn exposed_finding(object: &ObjectRef, what: &str) -> Finding {
-    let namespace = object.namespace.as_deref().unwrap_or("default");
+    let namespace = namespace_of(object);
     let message = format!(
         "No NetworkPolicy in namespace {namespace} selects the pods of {} ({what}), so every pod in the cluster can reach its inference endpoint",
         describe(object)
     );
-    finding("model-server-exposed", object, "NoNetworkPolicy", message)
+    finding(
+        ids::MODEL_SERVER_EXPOSED,
+        object,
+        "NoNetworkPolicy",
+        message,
+    )
 }
 
 /// `model-server-exposed` for workloads running a model server.
-pub(super) fn exposed(snapshot: &Snapshot, workload: &Workload<'_>) -> Option<Finding> {
+pub(super) fn exposed(snapshot: &Context<'_>, workload: &Workload<'_>) -> Option<Finding> {
     if runs_to_completion(workload) {
         return None;
     }
@@ -155,7 +164,7 @@ pub(super) fn exposed(snapshot: &Snapshot, workload: &Workload<'_>) -> Option<Fi
 
 /// `model-server-exposed` for KServe InferenceServices, whose pods KServe labels with the
 /// service's name.
-pub(super) fn exposed_inference_services(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn exposed_inference_services(snapshot: &Context<'_>) -> Vec<Finding> {
     let services = snapshot.dynamic.iter().filter(|d| {
         d.types.as_ref().is_some_and(|t| {
             t.kind == "InferenceService" && t.api_version.starts_with("serving.kserve.io/")
@@ -185,7 +194,7 @@ fn defaults_to_always(image: &str) -> bool {
 /// `model-image-pull-always`: an ML image pulled again on every container start.
 pub(super) fn pull_always(workload: &Workload<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (c, _) in workload.containers() {
+    for (c, init) in workload.containers() {
         let (Some(framework), Some(image)) = (frameworks::recognize(c), c.image.as_deref()) else {
             continue;
         };
@@ -203,8 +212,14 @@ pub(super) fn pull_always(workload: &Workload<'_>) -> Vec<Finding> {
             describe(&workload.object),
             framework.name()
         );
-        let found = finding("model-image-pull-always", &workload.object, reason, message);
-        findings.push(found.in_container(&c.name));
+        let found = finding(
+            ids::MODEL_IMAGE_PULL_ALWAYS,
+            &workload.object,
+            reason,
+            message,
+        )
+        .container(&c.name, init);
+        findings.push(found);
     }
     findings
 }

@@ -6,15 +6,19 @@ use std::collections::{BTreeMap, HashMap};
 use kubewhy_model::{ConditionEvidence, Finding, Severity};
 use kubewhy_source::{
     Snapshot,
-    k8s::core::v1::{Node, Pod, PodSpec, Taint},
+    k8s::core::v1::{Node, Pod, PodSpec},
     object_ref,
 };
 
-use super::{
-    affinity::{selector_mismatch, tolerates},
-    finding, gpu,
+use crate::{
+    evidence,
+    findings::finding,
+    ids,
+    k8s::{
+        blocking_taints, count, is_accelerator, is_static, node_name, pod_accelerators,
+        selector_mismatch, tolerates, unscheduled,
+    },
 };
-use crate::evidence;
 
 /// At most this many squatting pods are named.
 const MAX_NAMED_PODS: usize = 5;
@@ -49,7 +53,7 @@ fn accelerators_in_use<'a>(
         .map(|(node, pods)| {
             let mut used: BTreeMap<String, i64> = BTreeMap::new();
             for spec in pods.iter().filter_map(|p| p.spec.as_ref()) {
-                for (resource, n) in gpu::pod_accelerators(spec) {
+                for (resource, n) in pod_accelerators(spec) {
                     *used.entry(resource).or_default() += n;
                 }
             }
@@ -62,20 +66,8 @@ fn allocatable(node: &Node, resource: &str) -> i64 {
     let status = node.status.as_ref().and_then(|s| s.allocatable.as_ref());
     status
         .and_then(|a| a.get(resource))
-        .and_then(|q| gpu::count(&q.0))
+        .and_then(|q| count(&q.0))
         .unwrap_or(0)
-}
-
-fn node_name(node: &Node) -> &str {
-    node.metadata.name.as_deref().unwrap_or_default()
-}
-
-fn blocking_taints(node: &Node) -> impl Iterator<Item = &Taint> {
-    let taints = node.spec.as_ref().and_then(|s| s.taints.as_ref());
-    taints
-        .into_iter()
-        .flatten()
-        .filter(|t| matches!(t.effect.as_str(), "NoSchedule" | "NoExecute"))
 }
 
 /// Every reason `node` turns down a pod that needs `wanted` of `resource`.
@@ -123,28 +115,6 @@ fn rejections(
     out
 }
 
-fn unscheduled(pod: &Pod) -> bool {
-    let spec_scheduled = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.node_name.as_deref())
-        .is_some_and(|n| !n.is_empty());
-    let status = pod.status.as_ref();
-    let conditions = status
-        .and_then(|s| s.conditions.as_ref())
-        .into_iter()
-        .flatten();
-    let not_scheduled = conditions.into_iter().any(|c| {
-        c.type_ == "PodScheduled"
-            && c.status == "False"
-            && c.reason.as_deref() != Some("SchedulingGated")
-    });
-    status.and_then(|s| s.phase.as_deref()) == Some("Pending")
-        && !spec_scheduled
-        && not_scheduled
-        && pod.metadata.deletion_timestamp.is_none()
-}
-
 /// `gpu-pod-unschedulable`: a Pending pod that asks for accelerators, with each GPU node's
 /// reasons for turning it down.
 pub(super) fn pending(snapshot: &Snapshot) -> Vec<Finding> {
@@ -157,7 +127,7 @@ pub(super) fn pending(snapshot: &Snapshot) -> Vec<Finding> {
         let Some(spec) = pod.spec.as_ref() else {
             continue;
         };
-        for (resource, wanted) in gpu::pod_accelerators(spec) {
+        for (resource, wanted) in pod_accelerators(spec) {
             // Counted once, and only when some pod waits for an accelerator.
             let in_use = in_use.get_or_insert_with(|| accelerators_in_use(&pods_by_node(snapshot)));
             let ask = Ask {
@@ -301,7 +271,7 @@ fn pending_finding(
             ),
         )
     };
-    let mut found = finding("gpu-pod-unschedulable", &object, reason, message);
+    let mut found = finding(ids::GPU_POD_UNSCHEDULABLE, &object, reason, message);
     found.related = named.iter().map(|v| object_ref(v.node)).collect();
     found.evidence.conditions = named.into_iter().map(|v| v.condition).collect();
     found.evidence.events = evidence::events(snapshot, &object);
@@ -315,20 +285,13 @@ fn squatters<'a>(on_node: &[&'a Pod]) -> Vec<&'a Pod> {
         .iter()
         .copied()
         .filter(|p| {
-            let owners = p.metadata.owner_references.iter().flatten();
-            let daemon = owners
-                .into_iter()
-                .any(|o| o.kind == "DaemonSet" || o.kind == "Node");
-            let mirror = p
-                .metadata
-                .annotations
-                .as_ref()
-                .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
+            let mut owners = p.metadata.owner_references.iter().flatten();
+            let daemon = owners.any(|o| o.kind == "DaemonSet");
             !daemon
-                && !mirror
+                && !is_static(p)
                 && p.spec
                     .as_ref()
-                    .is_none_or(|s| gpu::pod_accelerators(s).is_empty())
+                    .is_none_or(|s| pod_accelerators(s).is_empty())
         })
         .collect()
 }
@@ -338,12 +301,8 @@ fn accelerators(node: &Node) -> Vec<(String, i64)> {
     status
         .into_iter()
         .flatten()
-        .filter(|(name, _)| gpu::is_accelerator(name))
-        .filter_map(|(name, q)| {
-            gpu::count(&q.0)
-                .filter(|n| *n > 0)
-                .map(|n| (name.clone(), n))
-        })
+        .filter(|(name, _)| is_accelerator(name))
+        .filter_map(|(name, q)| count(&q.0).filter(|n| *n > 0).map(|n| (name.clone(), n)))
         .collect()
 }
 
@@ -397,7 +356,8 @@ fn untainted_finding(node: &Node, offered: &[(String, i64)], pods: &[&Pod]) -> F
         .iter()
         .take(MAX_NAMED_PODS)
         .map(|p| {
-            let namespace = p.metadata.namespace.as_deref().unwrap_or_default();
+            let namespace = p.metadata.namespace.as_deref().filter(|n| !n.is_empty());
+            let namespace = namespace.unwrap_or("default");
             format!(
                 "{namespace}/{}",
                 p.metadata.name.as_deref().unwrap_or_default()
@@ -421,7 +381,7 @@ fn untainted_finding(node: &Node, offered: &[(String, i64)], pods: &[&Pod]) -> F
         );
         ("OrdinaryPodsOnGpuNode", message, Severity::Warning)
     };
-    let mut found = finding("gpu-node-untainted", &object_ref(node), reason, message);
+    let mut found = finding(ids::GPU_NODE_UNTAINTED, &object_ref(node), reason, message);
     found.severity = severity;
     found.related = pods
         .iter()

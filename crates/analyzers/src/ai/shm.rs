@@ -2,8 +2,13 @@
 
 use kubewhy_model::Finding;
 
-use super::{describe, finding, frameworks};
-use crate::workload::Workload;
+use super::frameworks;
+use crate::{
+    findings::{Build, finding},
+    ids,
+    k8s::describe,
+    workload::Workload,
+};
 
 /// `model-server-no-shm`: a container of a multi-process framework without a memory-backed
 /// volume at `/dev/shm`, in a pod that does not share the host's IPC namespace.
@@ -48,8 +53,9 @@ pub(super) fn check(workload: &Workload<'_>) -> Vec<Finding> {
             describe(&workload.object),
             framework.name()
         );
-        let found = finding("model-server-no-shm", &workload.object, reason, message);
-        findings.push(found.in_container(&container.name));
+        let found = finding(ids::MODEL_SERVER_NO_SHM, &workload.object, reason, message)
+            .container(&container.name, false);
+        findings.push(found);
     }
     findings
 }

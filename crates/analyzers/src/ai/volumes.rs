@@ -10,15 +10,21 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{describe, finding, frameworks, gpu};
-use crate::{evidence, workload::Workload};
+use super::frameworks;
+use crate::{
+    evidence,
+    findings::finding,
+    ids,
+    k8s::{describe, pod_accelerators},
+    workload::Workload,
+};
 
 /// Whether the workload runs ML: a recognized framework or an accelerator request.
 fn is_ml(workload: &Workload<'_>) -> bool {
     workload
         .containers()
         .any(|(c, _)| frameworks::recognize(c).is_some())
-        || !gpu::pod_accelerators(&workload.spec).is_empty()
+        || !pod_accelerators(&workload.spec).is_empty()
 }
 
 /// The workload's scheduled, running pods in the snapshot.
@@ -123,7 +129,12 @@ pub(super) fn check(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding
         else {
             continue;
         };
-        let mut found = finding("model-volume-rwo-shared", &workload.object, reason, message);
+        let mut found = finding(
+            ids::MODEL_VOLUME_RWO_SHARED,
+            &workload.object,
+            reason,
+            message,
+        );
         if let Some(severity) = severity {
             found.severity = severity;
         }

@@ -2,7 +2,6 @@
 //! Pods that are unavailable only because their node is down are left to the node's finding,
 //! and pods that became unready within the grace period are still starting.
 
-use crate::ai::affinity::tolerates;
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
@@ -14,11 +13,16 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{
-    GRACE_SECONDS, age_seconds, finding, human_duration, not_ready_since, pod_ready, status_stale,
+use super::{GRACE_SECONDS, status_stale};
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{node_ready, not_ready_since, pod_ready, since, tolerates},
 };
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let mut findings = Vec::new();
     for set in &snapshot.daemon_sets {
         let object = object_ref(set);
@@ -38,13 +42,15 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
                 "DaemonSet {} runs {misscheduled} pods on nodes that its node selector, affinity or tolerations exclude",
                 object.name
             );
-            findings.push(finding(
-                snapshot,
-                "daemonset-pods-misscheduled",
-                &object,
-                "Misscheduled",
-                message,
-            ));
+            findings.push(
+                finding(
+                    ids::DAEMONSET_PODS_MISSCHEDULED,
+                    &object,
+                    "Misscheduled",
+                    message,
+                )
+                .events(snapshot),
+            );
         }
     }
     findings
@@ -59,8 +65,8 @@ fn unavailable(snapshot: &Snapshot, set: &DaemonSet, object: &ObjectRef) -> Opti
     // When every unready pod sits on a node that is not Ready, the node is the problem; a pod
     // that became unready within the grace period is being replaced or is starting on a new
     // node, which is how every rolling update and every scale-up looks for a while.
-    let age = age_seconds(snapshot, oldest)?;
-    if unavailable <= 0 || blamed.is_empty() || age < GRACE_SECONDS {
+    let age = since(snapshot, oldest)?;
+    if unavailable <= 0 || blamed.is_empty() || age.seconds() < GRACE_SECONDS {
         return None;
     }
     let updated = status.updated_number_scheduled.unwrap_or(0);
@@ -69,23 +75,25 @@ fn unavailable(snapshot: &Snapshot, set: &DaemonSet, object: &ObjectRef) -> Opti
         .update_strategy
         .as_ref()
         .and_then(|s| s.type_.as_deref());
-    let waited = human_duration(age);
+    let waited = age.lasting();
     let (check, reason, message) = if updated < desired && strategy != Some("OnDelete") {
         let message = format!(
-            "DaemonSet {} rollout is stuck with {updated} of {desired} pods updated and {unavailable} unavailable, one of them for {waited}",
+            "DaemonSet {} rollout is stuck with {updated} of {desired} pods updated and {unavailable} unavailable, one of them {waited}",
             object.name
         );
-        ("daemonset-rollout-stuck", "RolloutStuck", message)
+        (ids::DAEMONSET_ROLLOUT_STUCK, "RolloutStuck", message)
     } else {
         let message = format!(
-            "DaemonSet {} has {unavailable} of {desired} pods unavailable, one of them for {waited}",
+            "DaemonSet {} has {unavailable} of {desired} pods unavailable, one of them {waited}",
             object.name
         );
-        ("daemonset-pods-unavailable", "PodsUnavailable", message)
+        (ids::DAEMONSET_PODS_UNAVAILABLE, "PodsUnavailable", message)
     };
-    let mut found = finding(snapshot, check, object, reason, message);
-    found.related = blamed;
-    Some(found)
+    Some(
+        finding(check, object, reason, message)
+            .events(snapshot)
+            .related_all(blamed),
+    )
 }
 
 /// The DaemonSet's unready pods on nodes that are up, and since when the oldest of them has
@@ -95,7 +103,7 @@ fn unready_pods<'a>(snapshot: &'a Snapshot, set: &DaemonSet) -> (Vec<ObjectRef>,
     let mut blamed = Vec::new();
     let mut oldest: Option<&Time> = None;
     for pod in snapshot.pods.owned_by(uid).filter(|p| !pod_ready(p)) {
-        let node_down = node_of(snapshot, pod).is_some_and(|n| !crate::nodes::is_ready(n));
+        let node_down = node_of(snapshot, pod).is_some_and(|n| !node_ready(n));
         if node_down {
             continue;
         }

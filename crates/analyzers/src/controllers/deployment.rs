@@ -2,19 +2,25 @@
 //! and ReplicaSets that cannot create pods.
 
 use kubewhy_model::{Finding, ObjectRef};
-use kubewhy_source::{Snapshot, k8s::apps::v1::Deployment, object_ref};
+use kubewhy_source::{k8s::apps::v1::Deployment, object_ref};
 
-use super::{Cond, GRACE_SECONDS, age_seconds, finding, human_duration, pod_ready};
+use super::GRACE_SECONDS;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{Cond, conds, pod_ready, since},
+};
 
 /// At most this many unready pods are named as related objects.
 const MAX_RELATED: usize = 10;
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for deployment in &snapshot.deployments {
-        findings.extend(check_deployment(snapshot, deployment));
+    for deployment in &cx.deployments {
+        findings.extend(check_deployment(cx, deployment));
     }
-    for replica_set in &snapshot.replica_sets {
+    for replica_set in &cx.replica_sets {
         let object = object_ref(replica_set);
         let status = replica_set.status.as_ref();
         let failure = conds!(status.and_then(|s| s.conditions.as_ref()))
@@ -26,21 +32,16 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
                 cond.explain()
             );
             let reason = cond.reason.unwrap_or("FailedCreate");
-            let mut found = finding(
-                snapshot,
-                "replicaset-create-failed",
-                &object,
-                reason,
-                message,
-            );
-            found.evidence.conditions.push(cond.evidence(&object));
+            let found = finding(ids::REPLICASET_CREATE_FAILED, &object, reason, message)
+                .events(cx)
+                .condition(cond.evidence(&object));
             findings.push(found);
         }
     }
     findings
 }
 
-fn check_deployment(snapshot: &Snapshot, deployment: &Deployment) -> Option<Finding> {
+fn check_deployment(cx: &Context<'_>, deployment: &Deployment) -> Option<Finding> {
     let object = object_ref(deployment);
     let status = deployment.status.as_ref()?;
     let conditions: Vec<Cond<'_>> = conds!(status.conditions.as_ref()).collect();
@@ -54,15 +55,15 @@ fn check_deployment(snapshot: &Snapshot, deployment: &Deployment) -> Option<Find
             object.name,
             cond.message.map_or("no message given", str::trim)
         );
-        let mut found = finding(
-            snapshot,
-            "deployment-progress-deadline-exceeded",
+        let found = finding(
+            ids::DEPLOYMENT_PROGRESS_DEADLINE_EXCEEDED,
             &object,
             "ProgressDeadlineExceeded",
             message,
-        );
-        found.evidence.conditions.push(cond.evidence(&object));
-        found.related = unready_pods(snapshot, deployment);
+        )
+        .events(cx)
+        .condition(cond.evidence(&object))
+        .related_all(unready_pods(cx, deployment));
         return Some(found);
     }
     // The API server defaults a missing `replicas` to 1.
@@ -71,33 +72,34 @@ fn check_deployment(snapshot: &Snapshot, deployment: &Deployment) -> Option<Find
     let cond = conditions
         .iter()
         .find(|c| c.type_ == "Available" && c.status == "False")?;
-    let age = age_seconds(snapshot, cond.since)?;
-    if desired == 0 || unavailable == 0 || age < GRACE_SECONDS {
+    let age = since(cx, cond.since)?;
+    if desired == 0 || unavailable == 0 || age.seconds() < GRACE_SECONDS {
         return None;
     }
     let message = format!(
-        "Deployment {} has had {unavailable} of {desired} replicas unavailable for {}, below its minimum availability ({})",
+        "Deployment {} has had {unavailable} of {desired} replicas unavailable {}, below its minimum availability ({})",
         object.name,
-        human_duration(age),
+        age.lasting(),
         cond.explain()
     );
     let reason = cond.reason.unwrap_or("MinimumReplicasUnavailable");
-    let mut found = finding(snapshot, "deployment-unavailable", &object, reason, message);
-    found.evidence.conditions.push(cond.evidence(&object));
-    found.related = unready_pods(snapshot, deployment);
+    let found = finding(ids::DEPLOYMENT_UNAVAILABLE, &object, reason, message)
+        .events(cx)
+        .condition(cond.evidence(&object))
+        .related_all(unready_pods(cx, deployment));
     Some(found)
 }
 
 /// The pods of the Deployment's ReplicaSets that are not ready: where the cause shows.
-fn unready_pods(snapshot: &Snapshot, deployment: &Deployment) -> Vec<ObjectRef> {
+fn unready_pods(cx: &Context<'_>, deployment: &Deployment) -> Vec<ObjectRef> {
     let Some(uid) = deployment.metadata.uid.as_deref() else {
         return Vec::new();
     };
-    let mut pods: Vec<ObjectRef> = snapshot
+    let mut pods: Vec<ObjectRef> = cx
         .replica_sets
         .owned_by(uid)
         .filter_map(|rs| rs.metadata.uid.as_deref())
-        .flat_map(|rs_uid| snapshot.pods.owned_by(rs_uid))
+        .flat_map(|rs_uid| cx.pods.owned_by(rs_uid))
         .filter(|pod| !pod_ready(pod))
         .map(object_ref)
         .collect();

@@ -12,7 +12,13 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{Cond, GRACE_SECONDS, age_seconds, finding, human_duration};
+use super::GRACE_SECONDS;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{Cond, conds, since},
+};
 
 /// Kinds of the core API groups that have no scale subresource, so an HPA cannot target them.
 const UNSCALABLE: &[&str] = &[
@@ -38,7 +44,8 @@ enum Target<'a> {
     Unsupported,
 }
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let mut findings = Vec::new();
     for hpa in &snapshot.horizontal_pod_autoscalers {
         let object = object_ref(hpa);
@@ -53,7 +60,7 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
         );
         // The most specific cause wins: a bad target explains a failing condition, which
         // explains why the autoscaler may look pinned.
-        let mut found = match resolve(snapshot, object.namespace.as_deref(), target) {
+        let mut found = match resolve(cx, object.namespace.as_deref(), target) {
             Target::Missing => vec![bad_target(snapshot, hpa, &object, &conditions, true)],
             Target::Unsupported => vec![bad_target(snapshot, hpa, &object, &conditions, false)],
             Target::Workload(spec) => {
@@ -85,13 +92,13 @@ fn bad_target(
 ) -> Finding {
     let (check, reason, what) = if missing {
         (
-            "hpa-target-not-found",
+            ids::HPA_TARGET_NOT_FOUND,
             "TargetNotFound",
             "which does not exist",
         )
     } else {
         (
-            "hpa-target-unsupported",
+            ids::HPA_TARGET_UNSUPPORTED,
             "TargetNotScalable",
             "a kind that cannot be scaled",
         )
@@ -101,7 +108,7 @@ fn bad_target(
         "HorizontalPodAutoscaler {} targets {} {}, {what}",
         object.name, target.kind, target.name
     );
-    let mut found = finding(snapshot, check, object, reason, message);
+    let mut found = finding(check, object, reason, message).events(snapshot);
     found.evidence.conditions = conditions
         .iter()
         .filter(|c| c.status == "False")
@@ -111,7 +118,7 @@ fn bad_target(
 }
 
 fn resolve<'a>(
-    snapshot: &'a Snapshot,
+    cx: &'a Context<'_>,
     namespace: Option<&str>,
     target: &CrossVersionObjectReference,
 ) -> Target<'a> {
@@ -120,48 +127,32 @@ fn resolve<'a>(
         .as_deref()
         .and_then(|v| v.split_once('/'))
         .map_or("", |(g, _)| g);
-    let name = target.name.as_str();
-    let workload = |spec: Option<&'a PodSpec>| spec.map_or(Target::Opaque, Target::Workload);
-    // A live list that failed or was scoped elsewhere proves nothing missing. Manifests are
-    // judged as given (kube-linter's dangling-horizontalpodautoscaler).
+    let kind = target.kind.as_str();
     let typed = matches!(
-        target.kind.as_str(),
-        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController"
+        (group, kind),
+        ("" | "apps" | "extensions", "Deployment" | "ReplicaSet")
+            | ("" | "apps", "StatefulSet")
+            | ("", "ReplicationController")
     );
-    if typed && !snapshot.listings().is_files() && !snapshot.listed(&target.kind, namespace) {
-        return Target::Opaque;
+    if typed {
+        // A live list that failed or was scoped elsewhere proves nothing missing. Manifests are
+        // judged as given (kube-linter's dangling-horizontalpodautoscaler).
+        if !cx.listings().is_files() && !cx.listed(kind, namespace) {
+            return Target::Opaque;
+        }
+        return match cx.workload(kind, namespace, &target.name) {
+            None => Target::Missing,
+            Some(w) if w.has_spec() => Target::Workload(&w.spec),
+            Some(_) => Target::Opaque,
+        };
     }
-    match (group, target.kind.as_str()) {
-        ("" | "apps" | "extensions", "Deployment") => snapshot
-            .deployments
-            .get(namespace, name)
-            .map_or(Target::Missing, |d| workload(d.spec.template.spec.as_ref())),
-        ("" | "apps", "StatefulSet") => snapshot
-            .stateful_sets
-            .get(namespace, name)
-            .map_or(Target::Missing, |s| workload(s.spec.template.spec.as_ref())),
-        ("" | "apps" | "extensions", "ReplicaSet") => snapshot
-            .replica_sets
-            .get(namespace, name)
-            .map_or(Target::Missing, |r| {
-                workload(r.spec.template.as_ref().and_then(|t| t.spec.as_ref()))
-            }),
-        ("", "ReplicationController") => snapshot
-            .replication_controllers
-            .get(namespace, name)
-            .map_or(Target::Missing, |r| {
-                workload(
-                    r.spec
-                        .as_ref()
-                        .and_then(|s| s.template.as_ref()?.spec.as_ref()),
-                )
-            }),
+    match (group, kind) {
         ("" | "apps" | "batch" | "extensions" | "networking.k8s.io" | "autoscaling", kind)
             if UNSCALABLE.contains(&kind) =>
         {
             Target::Unsupported
         }
-        _ => custom(snapshot, namespace, target),
+        _ => custom(cx, namespace, target),
     }
 }
 
@@ -274,13 +265,9 @@ fn missing_requests(
             object.name, hpa.spec.scale_target_ref.kind, hpa.spec.scale_target_ref.name
         );
         let reason = format!("MissingRequest/{resource}");
-        findings.push(finding(
-            snapshot,
-            "hpa-missing-resource-requests",
-            object,
-            &reason,
-            message,
-        ));
+        findings.push(
+            finding(ids::HPA_MISSING_RESOURCE_REQUESTS, object, &reason, message).events(snapshot),
+        );
     }
     findings
 }
@@ -304,19 +291,19 @@ fn inactive(snapshot: &Snapshot, object: &ObjectRef, conditions: &[Cond<'_>]) ->
     })?;
     // Metrics are missing for a while after the autoscaler or a new pod starts
     // (FailedGetResourceMetric): only a condition that stays False is a problem.
-    let age = age_seconds(snapshot, cond.since)?;
-    if age < GRACE_SECONDS {
+    let age = since(snapshot, cond.since)?;
+    if age.seconds() < GRACE_SECONDS {
         return None;
     }
     let message = format!(
-        "HorizontalPodAutoscaler {} cannot scale: {} has been False for {} ({})",
+        "HorizontalPodAutoscaler {} cannot scale: {} has been False {} ({})",
         object.name,
         cond.type_,
-        human_duration(age),
+        age.lasting(),
         cond.explain()
     );
     let reason = cond.reason.unwrap_or(cond.type_);
-    let mut found = finding(snapshot, "hpa-scaling-inactive", object, reason, message);
+    let mut found = finding(ids::HPA_SCALING_INACTIVE, object, reason, message).events(snapshot);
     found.evidence.conditions.push(cond.evidence(object));
     Some(found)
 }
@@ -340,13 +327,8 @@ fn at_max(
         object.name,
         limited.explain()
     );
-    let mut found = finding(
-        snapshot,
-        "hpa-at-max-replicas",
-        object,
-        "AtMaxReplicas",
-        message,
-    );
+    let mut found =
+        finding(ids::HPA_AT_MAX_REPLICAS, object, "AtMaxReplicas", message).events(snapshot);
     found.evidence.conditions.push(limited.evidence(object));
     Some(found)
 }

@@ -11,7 +11,13 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{cron, finding};
+use super::cron;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{conds, recent},
+};
 
 /// At most this many failed pods are named as related objects.
 const MAX_RELATED: usize = 5;
@@ -32,7 +38,8 @@ const KUEUE_QUEUE_LABEL: &str = "kueue.x-k8s.io/queue-name";
 /// How far back a warning event about a missed run still says something about the present.
 const RECENT_SECONDS: i64 = 3600;
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let mut findings = Vec::new();
     for job in &snapshot.jobs {
         findings.extend(check_job(snapshot, job));
@@ -62,7 +69,7 @@ fn check_job(snapshot: &Snapshot, job: &Job) -> Option<Finding> {
             cond.explain()
         );
         let reason = cond.reason.unwrap_or("Failed");
-        let mut found = finding(snapshot, "job-failed", &object, reason, message);
+        let mut found = finding(ids::JOB_FAILED, &object, reason, message).events(snapshot);
         found.evidence.conditions.push(cond.evidence(&object));
         let pods = failed_pods(snapshot, job);
         found.logs.extend(pods.last().and_then(|p| log_target(p)));
@@ -82,7 +89,7 @@ fn check_job(snapshot: &Snapshot, job: &Job) -> Option<Finding> {
         .is_some_and(|l| l.contains_key(KUEUE_QUEUE_LABEL));
     (job.spec.as_ref().and_then(|s| s.suspend) == Some(true) && !queued).then(|| {
         let message = format!("Job {} is suspended and runs no pods", object.name);
-        finding(snapshot, "job-suspended", &object, "Suspended", message)
+        finding(ids::JOB_SUSPENDED, &object, "Suspended", message).events(snapshot)
     })
 }
 
@@ -156,59 +163,57 @@ fn check_cron_job(snapshot: &Snapshot, cron_job: &CronJob) -> Vec<Finding> {
         } else {
             "InvalidSchedule"
         };
-        findings.push(finding(
-            snapshot,
-            "cronjob-invalid-schedule",
-            &object,
-            reason,
-            message,
-        ));
+        findings.push(
+            finding(ids::CRONJOB_INVALID_SCHEDULE, &object, reason, message).events(snapshot),
+        );
     } else if !suspended {
         findings.extend(not_scheduling(snapshot, cron_job, &object));
     }
     if suspended {
         let message = format!("CronJob {} is suspended and starts no Jobs", object.name);
-        findings.push(finding(
-            snapshot,
-            "cronjob-suspended",
-            &object,
-            "Suspended",
-            message,
-        ));
+        findings
+            .push(finding(ids::CRONJOB_SUSPENDED, &object, "Suspended", message).events(snapshot));
     }
     if let Some(deadline) = spec.starting_deadline_seconds.filter(|d| *d < 0) {
         let message = format!(
             "CronJob {} has a negative startingDeadlineSeconds ({deadline}), so no run can ever start in time",
             object.name
         );
-        findings.push(finding(
-            snapshot,
-            "cronjob-starting-deadline-negative",
-            &object,
-            "NegativeStartingDeadline",
-            message,
-        ));
+        findings.push(
+            finding(
+                ids::CRONJOB_STARTING_DEADLINE_NEGATIVE,
+                &object,
+                "NegativeStartingDeadline",
+                message,
+            )
+            .events(snapshot),
+        );
     }
     findings
 }
 
 /// A recent warning event that a run was not started. Events are kept for an hour by default
 /// but dumps and long-lived clusters hold older ones: a run that failed to start before the
-/// last successful run, or more than an hour ago, is history.
+/// last successful run, or more than an hour ago, is history. Against an inferred clock "an
+/// hour ago" cannot be told, so only the last successful run decides.
 fn not_scheduling(snapshot: &Snapshot, cron_job: &CronJob, object: &ObjectRef) -> Option<Finding> {
     let succeeded = cron_job
         .status
         .as_ref()
         .and_then(|s| s.last_successful_time.as_ref())
         .map(|t| t.0);
-    let recent = snapshot.observed_at()? - jiff::SignedDuration::from_secs(RECENT_SECONDS);
+    // Without a clock, what is recent cannot be told at all.
+    snapshot.observed_at()?;
     let event = snapshot.events_for(object).find(|e| {
         let seen = kubewhy_source::event_last_seen(e);
         e.type_.as_deref() == Some("Warning")
             && e.reason
                 .as_deref()
                 .is_some_and(|r| NOT_SCHEDULING_REASONS.contains(&r))
-            && seen.is_some_and(|t| t >= recent && succeeded.is_none_or(|ok| t > ok))
+            && seen.is_some_and(|t| {
+                recent(snapshot, t, RECENT_SECONDS) != Some(false)
+                    && succeeded.is_none_or(|ok| t > ok)
+            })
     })?;
     let reason = event.reason.as_deref().unwrap_or_default();
     let message = format!(
@@ -219,11 +224,5 @@ fn not_scheduling(snapshot: &Snapshot, cron_job: &CronJob, object: &ObjectRef) -
             .as_deref()
             .map_or("no message given", str::trim)
     );
-    Some(finding(
-        snapshot,
-        "cronjob-not-scheduling",
-        object,
-        reason,
-        message,
-    ))
+    Some(finding(ids::CRONJOB_NOT_SCHEDULING, object, reason, message).events(snapshot))
 }

@@ -2,23 +2,6 @@
 //! HorizontalPodAutoscalers and PodDisruptionBudgets, judged by their status, their conditions
 //! and the objects they point at.
 
-/// Views any Kubernetes condition list (`Option<Vec<XCondition>>` with `type_`, `status`,
-/// optional `reason`, `message` and `last_transition_time`) as [`Cond`]s.
-macro_rules! conds {
-    ($list:expr) => {
-        $list
-            .into_iter()
-            .flatten()
-            .map(|c| $crate::controllers::Cond {
-                type_: $crate::controllers::Text::text(&c.type_),
-                status: $crate::controllers::Text::text(&c.status),
-                reason: c.reason.as_deref(),
-                message: c.message.as_deref(),
-                since: c.last_transition_time.as_ref(),
-            })
-    };
-}
-
 mod cron;
 mod daemonset;
 mod deployment;
@@ -27,159 +10,60 @@ mod job;
 mod pdb;
 mod statefulset;
 
-use kubewhy_model::{ConditionEvidence, Finding, ObjectRef};
-use kubewhy_source::{Snapshot, k8s::core::v1::Pod, meta::Time};
+use kubewhy_model::{CheckId, Finding};
 
-use crate::{Analyzer, Context, evidence};
+use crate::{Analyzer, Context, ids};
 
 /// The controller analyzer.
 pub struct ControllerAnalyzer;
 
-const CHECKS: &[&str] = &[
-    "deployment-unavailable",
-    "deployment-progress-deadline-exceeded",
-    "replicaset-create-failed",
-    "statefulset-service-missing",
-    "statefulset-storage-class-missing",
-    "statefulset-replicas-not-ready",
-    "daemonset-pods-unavailable",
-    "daemonset-pods-misscheduled",
-    "daemonset-rollout-stuck",
-    "job-failed",
-    "job-suspended",
-    "cronjob-invalid-schedule",
-    "cronjob-not-scheduling",
-    "cronjob-suspended",
-    "cronjob-starting-deadline-negative",
-    "hpa-target-not-found",
-    "hpa-target-unsupported",
-    "hpa-missing-resource-requests",
-    "hpa-scaling-inactive",
-    "hpa-at-max-replicas",
-    "pdb-selects-no-pods",
-    "pdb-blocks-disruptions",
+const CHECKS: &[CheckId] = &[
+    ids::DEPLOYMENT_UNAVAILABLE,
+    ids::DEPLOYMENT_PROGRESS_DEADLINE_EXCEEDED,
+    ids::REPLICASET_CREATE_FAILED,
+    ids::STATEFULSET_SERVICE_MISSING,
+    ids::STATEFULSET_STORAGE_CLASS_MISSING,
+    ids::STATEFULSET_REPLICAS_NOT_READY,
+    ids::DAEMONSET_PODS_UNAVAILABLE,
+    ids::DAEMONSET_PODS_MISSCHEDULED,
+    ids::DAEMONSET_ROLLOUT_STUCK,
+    ids::JOB_FAILED,
+    ids::JOB_SUSPENDED,
+    ids::CRONJOB_INVALID_SCHEDULE,
+    ids::CRONJOB_NOT_SCHEDULING,
+    ids::CRONJOB_SUSPENDED,
+    ids::CRONJOB_STARTING_DEADLINE_NEGATIVE,
+    ids::HPA_TARGET_NOT_FOUND,
+    ids::HPA_TARGET_UNSUPPORTED,
+    ids::HPA_MISSING_RESOURCE_REQUESTS,
+    ids::HPA_SCALING_INACTIVE,
+    ids::HPA_AT_MAX_REPLICAS,
+    ids::PDB_SELECTS_NO_PODS,
+    ids::PDB_BLOCKS_DISRUPTIONS,
 ];
 
 /// How long a controller may stay short of ready pods before it is flagged: long enough for a
 /// rollout or a node replacement to finish.
-pub(crate) const GRACE_SECONDS: i64 = 600;
+pub(super) const GRACE_SECONDS: i64 = 600;
 
 impl Analyzer for ControllerAnalyzer {
-    fn checks(&self) -> &'static [&'static str] {
+    fn checks(&self) -> &'static [CheckId] {
         CHECKS
     }
 
-    fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
-        let mut findings = deployment::check(snapshot);
-        findings.extend(statefulset::check(snapshot));
-        findings.extend(daemonset::check(snapshot));
-        findings.extend(job::check(snapshot));
-        findings.extend(hpa::check(snapshot));
-        findings.extend(pdb::check(snapshot));
+    fn analyze(&self, cx: &Context<'_>) -> Vec<Finding> {
+        let mut findings = deployment::check(cx);
+        findings.extend(statefulset::check(cx));
+        findings.extend(daemonset::check(cx));
+        findings.extend(job::check(cx));
+        findings.extend(hpa::check(cx));
+        findings.extend(pdb::check(cx));
         findings
     }
 }
 
-/// A condition's `type` and `status`: required strings in most kinds, optional in some.
-pub(crate) trait Text {
-    fn text(&self) -> &str;
-}
-
-impl Text for String {
-    fn text(&self) -> &str {
-        self
-    }
-}
-
-impl Text for Option<String> {
-    fn text(&self) -> &str {
-        self.as_deref().unwrap_or_default()
-    }
-}
-
-/// One condition of any kind of object, borrowed.
-pub(crate) struct Cond<'a> {
-    pub type_: &'a str,
-    pub status: &'a str,
-    pub reason: Option<&'a str>,
-    pub message: Option<&'a str>,
-    pub since: Option<&'a Time>,
-}
-
-impl Cond<'_> {
-    /// The condition as evidence on `object`.
-    pub fn evidence(&self, object: &ObjectRef) -> ConditionEvidence {
-        evidence::condition(
-            object,
-            self.type_,
-            self.status,
-            self.reason.map(str::to_owned).as_ref(),
-            self.message.map(str::to_owned).as_ref(),
-        )
-    }
-
-    /// `Reason: message`, or whichever of the two is set.
-    pub fn explain(&self) -> String {
-        explain(self.reason, self.message)
-    }
-}
-
-/// `Reason: message`, or whichever of the two is set.
-pub(crate) fn explain(reason: Option<&str>, message: Option<&str>) -> String {
-    let message = message.map(str::trim).filter(|m| !m.is_empty());
-    match (reason, message) {
-        (Some(r), Some(m)) => format!("{r}: {m}"),
-        (Some(r), None) => r.to_owned(),
-        (None, Some(m)) => m.to_owned(),
-        (None, None) => "no reason given".to_owned(),
-    }
-}
-
-/// Whether the pod's Ready condition is True.
-pub(crate) fn pod_ready(pod: &Pod) -> bool {
-    let status = pod.status.as_ref();
-    conds!(status.and_then(|s| s.conditions.as_ref()))
-        .any(|c| c.type_ == "Ready" && c.status == "True")
-}
-
-/// When the pod last became not ready: its Ready condition's transition, or its creation.
-pub(crate) fn not_ready_since(pod: &Pod) -> Option<&Time> {
-    let status = pod.status.as_ref();
-    conds!(status.and_then(|s| s.conditions.as_ref()))
-        .find(|c| c.type_ == "Ready")
-        .and_then(|c| c.since)
-        .or(pod.metadata.creation_timestamp.as_ref())
-}
-
 /// Whether the controller has not yet acted on its latest spec: its status describes an older
 /// generation, so counts that lag behind are expected.
-pub(crate) fn status_stale(generation: Option<i64>, observed: Option<i64>) -> bool {
+pub(super) fn status_stale(generation: Option<i64>, observed: Option<i64>) -> bool {
     matches!((generation, observed), (Some(g), Some(o)) if o < g)
-}
-
-pub(crate) use crate::findings::{human_duration, with_events as finding};
-
-/// Seconds from `time` to when the snapshot was observed.
-pub(crate) fn age_seconds(snapshot: &Snapshot, time: Option<&Time>) -> Option<i64> {
-    Some((snapshot.observed_at()? - time?.0).get_seconds())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_kubectl() {
-        assert_eq!(human_duration(42), "42s");
-        assert_eq!(human_duration(600), "10m");
-        assert_eq!(human_duration(3 * 3600 + 120), "3h 2m");
-        assert_eq!(human_duration(2 * 86_400 + 3600), "2d 1h");
-    }
-
-    #[test]
-    fn every_check_has_a_catalog_entry() {
-        for id in CHECKS {
-            assert!(crate::check(id).is_some(), "{id}");
-        }
-    }
 }

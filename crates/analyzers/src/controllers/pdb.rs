@@ -6,33 +6,43 @@ use kubewhy_source::{LabelSelector, Snapshot, k8s::policy::v1::PodDisruptionBudg
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::finding;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{in_namespace, namespace_of},
+};
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let mut findings = Vec::new();
     for pdb in &snapshot.pod_disruption_budgets {
         let object = object_ref(pdb);
-        findings.extend(selects_nothing(snapshot, pdb, &object));
+        findings.extend(selects_nothing(cx, pdb, &object));
         findings.extend(blocks_disruptions(snapshot, pdb, &object));
     }
     findings
 }
 
 fn selects_nothing(
-    snapshot: &Snapshot,
+    cx: &Context<'_>,
     pdb: &PodDisruptionBudget,
     object: &ObjectRef,
 ) -> Option<Finding> {
+    let snapshot: &Snapshot = cx;
     let status = pdb.status.as_ref();
-    // Without pods in the snapshot (manifests only), only the controller's count can tell.
-    if snapshot.pods.is_empty() && status.and_then(|s| s.expected_pods) != Some(0) {
+    // Without pods in the snapshot (manifests only, or a list that failed), only the
+    // controller's count can tell.
+    let counted_none = status.and_then(|s| s.expected_pods) == Some(0);
+    let unseen = snapshot.pods.is_empty() || !cx.collected("Pod", object.namespace.as_deref());
+    if unseen && !counted_none {
         return None;
     }
     // A PDB without a selector selects nothing; an empty selector selects every pod.
     let selector = pdb.spec.as_ref().and_then(|s| s.selector.as_ref());
     let namespace = object.namespace.as_deref().unwrap_or_default();
     if let Some(selector) = selector.map(LabelSelector::from_k8s) {
-        let matches = snapshot.pods.in_namespace(namespace).iter().any(|p| {
+        let matches = in_namespace(&snapshot.pods, namespace).any(|p| {
             let labels = p.metadata.labels.clone().unwrap_or_default();
             selector.matches(&labels)
         });
@@ -41,16 +51,11 @@ fn selects_nothing(
         }
     }
     let message = format!(
-        "PodDisruptionBudget {} selects no pods in namespace {namespace}",
-        object.name
+        "PodDisruptionBudget {} selects no pods in namespace {}",
+        object.name,
+        namespace_of(object)
     );
-    Some(finding(
-        snapshot,
-        "pdb-selects-no-pods",
-        object,
-        "NoPods",
-        message,
-    ))
+    Some(finding(ids::PDB_SELECTS_NO_PODS, object, "NoPods", message).events(snapshot))
 }
 
 fn blocks_disruptions(
@@ -85,12 +90,12 @@ fn blocks_disruptions(
         object.name
     );
     let mut found = finding(
-        snapshot,
-        "pdb-blocks-disruptions",
+        ids::PDB_BLOCKS_DISRUPTIONS,
         object,
         "ZeroDisruptionsAllowed",
         message,
-    );
+    )
+    .events(snapshot);
     found.evidence.conditions.extend(
         status
             .conditions

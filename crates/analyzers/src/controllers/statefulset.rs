@@ -8,11 +8,16 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{
-    GRACE_SECONDS, age_seconds, finding, human_duration, not_ready_since, pod_ready, status_stale,
+use super::{GRACE_SECONDS, status_stale};
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{conds, namespace_of, not_ready_since, pod_ready, since},
 };
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let mut findings = Vec::new();
     for set in &snapshot.stateful_sets {
         let object = object_ref(set);
@@ -24,21 +29,17 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
             let message = format!(
                 "StatefulSet {} names governing Service {service}, which does not exist in namespace {}",
                 object.name,
-                namespace.unwrap_or("default")
+                namespace_of(&object)
             );
-            let mut found = finding(
-                snapshot,
-                "statefulset-service-missing",
+            let service = ObjectRef::new("v1", "Service", namespace, service);
+            let found = finding(
+                ids::STATEFULSET_SERVICE_MISSING,
                 &object,
                 "ServiceNotFound",
                 message,
-            );
-            found.related.push(ObjectRef::new(
-                "v1",
-                "Service",
-                object.namespace.as_deref(),
-                service,
-            ));
+            )
+            .events(snapshot)
+            .related(service);
             findings.push(found);
         }
         findings.extend(missing_storage_classes(snapshot, set, &object));
@@ -88,19 +89,15 @@ fn missing_storage_classes(
             "StatefulSet {} uses {what} with StorageClass {class}, which does not exist",
             object.name
         );
-        let mut found = finding(
-            snapshot,
-            "statefulset-storage-class-missing",
+        let class = ObjectRef::new("storage.k8s.io/v1", "StorageClass", None, class);
+        let found = finding(
+            ids::STATEFULSET_STORAGE_CLASS_MISSING,
             object,
             "StorageClassNotFound",
             message,
-        );
-        found.related.push(ObjectRef::new(
-            "storage.k8s.io/v1",
-            "StorageClass",
-            None,
-            class,
-        ));
+        )
+        .events(snapshot)
+        .related(class);
         findings.push(found);
     }
     findings
@@ -127,27 +124,31 @@ fn not_ready(snapshot: &Snapshot, set: &StatefulSet, object: &ObjectRef) -> Opti
         .iter()
         .filter_map(|p| p.metadata.creation_timestamp.as_ref())
         .max_by_key(|t| t.0);
-    let since = match first {
+    let since_when = match first {
         Some(pod) => not_ready_since(pod),
         None => newest.or(set.metadata.creation_timestamp.as_ref()),
     };
-    let age = age_seconds(snapshot, since)?;
-    if age < GRACE_SECONDS {
+    let age = since(snapshot, since_when)?;
+    if age.seconds() < GRACE_SECONDS {
         return None;
     }
     let detail = match first {
         Some(pod) => {
             let name = pod.metadata.name.as_deref().unwrap_or_default();
             format!(
-                "pod {name} has not been ready for {}: {}",
-                human_duration(age),
+                "pod {name} has not been ready {}: {}",
+                age.lasting(),
                 why_not_ready(pod)
             )
         }
         None if pods.is_empty() => "none of its pods exists".to_owned(),
-        None => format!(
+        None if age.is_exact() => format!(
             "its other pods were not created in the {} since the newest one",
-            human_duration(age)
+            age.duration()
+        ),
+        None => format!(
+            "its other pods were not created since the newest one, created {}",
+            age.ago()
         ),
     };
     let message = format!(
@@ -156,14 +157,14 @@ fn not_ready(snapshot: &Snapshot, set: &StatefulSet, object: &ObjectRef) -> Opti
     );
     // One fingerprint reason: the pod's own reason flips between runs (ContainerCreating,
     // CrashLoopBackOff, Error...) and would churn the issue; it stays in the message.
-    let mut found = finding(
-        snapshot,
-        "statefulset-replicas-not-ready",
+    let found = finding(
+        ids::STATEFULSET_REPLICAS_NOT_READY,
         object,
         "ReplicasNotReady",
         message,
-    );
-    found.related.extend(first.map(object_ref));
+    )
+    .events(snapshot)
+    .related_all(first.map(object_ref));
     Some(found)
 }
 

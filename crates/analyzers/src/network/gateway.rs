@@ -4,14 +4,30 @@
 
 use jiff::Timestamp;
 use kubewhy_model::{Finding, ObjectRef};
-use kubewhy_source::{DynamicObject, Snapshot, dynamic_ref};
+use kubewhy_source::{DynamicObject, Snapshot, dynamic_ref, meta::Time};
 use serde_json::Value;
 
-use super::{dynamic_condition, finding, service_ref};
+use super::service_ref;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{age_seconds, dynamic_condition, get_in},
+};
+
+/// The namespace a reference names, `default` when it names none.
+fn namespace_or_default(namespace: &str) -> &str {
+    if namespace.is_empty() {
+        "default"
+    } else {
+        namespace
+    }
+}
 
 const GROUP: &str = "gateway.networking.k8s.io";
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let of_kind = |kind: &'static str| {
         snapshot.dynamic.iter().filter(move |d| {
             d.types
@@ -53,7 +69,7 @@ fn not_true<'a>(snapshot: &Snapshot, status: &'a Value, type_: &str) -> Option<(
             let since = text(condition, "lastTransitionTime")?
                 .parse::<Timestamp>()
                 .ok()?;
-            let age = (snapshot.observed_at()? - since).get_seconds();
+            let age = age_seconds(snapshot, Some(&Time(since)))?;
             if age <= UNKNOWN_GRACE_SECONDS {
                 return None;
             }
@@ -81,13 +97,7 @@ fn class_finding(snapshot: &Snapshot, class: &DynamicObject) -> Option<Finding> 
         "GatewayClass {} is not accepted by controller {controller}: {reason}: {why}",
         object.name
     );
-    Some(finding(
-        snapshot,
-        "gateway-class-not-accepted",
-        &object,
-        reason,
-        message,
-    ))
+    Some(finding(ids::GATEWAY_CLASS_NOT_ACCEPTED, &object, reason, message).events(snapshot))
 }
 
 fn gateway_finding(
@@ -110,12 +120,12 @@ fn gateway_finding(
             object.name
         );
         let mut found = finding(
-            snapshot,
-            "gateway-not-programmed",
+            ids::GATEWAY_NOT_PROGRAMMED,
             &object,
             "ClassNotFound",
             message,
-        );
+        )
+        .events(snapshot);
         found.related.push(ObjectRef::new(
             format!("{GROUP}/v1"),
             "GatewayClass",
@@ -126,13 +136,7 @@ fn gateway_finding(
     }
     let (reason, why) = not_true(snapshot, gateway.data.get("status")?, "Programmed")?;
     let message = format!("Gateway {} is not programmed: {reason}: {why}", object.name);
-    Some(finding(
-        snapshot,
-        "gateway-not-programmed",
-        &object,
-        reason,
-        message,
-    ))
+    Some(finding(ids::GATEWAY_NOT_PROGRAMMED, &object, reason, message).events(snapshot))
 }
 
 fn route_parent_findings(
@@ -159,21 +163,23 @@ fn route_parent_findings(
         let name = text(parent, "name").unwrap_or("");
         let namespace = text(parent, "namespace").unwrap_or(own_namespace);
         let exists = gateways.iter().any(|g| {
+            let theirs = g.metadata.namespace.as_deref().filter(|n| !n.is_empty());
             g.metadata.name.as_deref() == Some(name)
-                && g.metadata.namespace.as_deref() == Some(namespace)
+                && theirs.unwrap_or("default") == namespace_or_default(namespace)
         });
+        let namespace = namespace_or_default(namespace);
         if !exists {
             let message = format!(
                 "HTTPRoute {} attaches to Gateway {namespace}/{name}, which does not exist",
                 object.name
             );
             let mut found = finding(
-                snapshot,
-                "http-route-not-accepted",
+                ids::HTTP_ROUTE_NOT_ACCEPTED,
                 &object,
                 "ParentNotFound",
                 message,
-            );
+            )
+            .events(snapshot);
             found.related.push(ObjectRef::new(
                 format!("{GROUP}/v1"),
                 "Gateway",
@@ -210,13 +216,8 @@ fn route_status_findings(
             "HTTPRoute {} is not accepted by Gateway {parent}: {reason}: {why}",
             object.name
         );
-        findings.push(finding(
-            snapshot,
-            "http-route-not-accepted",
-            object,
-            reason,
-            message,
-        ));
+        findings
+            .push(finding(ids::HTTP_ROUTE_NOT_ACCEPTED, object, reason, message).events(snapshot));
     }
     findings
 }
@@ -248,14 +249,14 @@ fn route_backend_findings(snapshot: &Snapshot, route: &DynamicObject) -> Vec<Fin
 
 fn backend_finding(snapshot: &Snapshot, object: &ObjectRef, backend: &Value) -> Option<Finding> {
     let name = text(backend, "name").unwrap_or("");
-    let namespace = text(backend, "namespace")
-        .or(object.namespace.as_deref())
-        .unwrap_or("");
+    let namespace = text(backend, "namespace").or(object.namespace.as_deref());
     let port = backend.get("port").and_then(Value::as_i64);
-    if !snapshot.listed("Service", Some(namespace)) {
+    if !snapshot.listed("Service", namespace) {
         return None;
     }
-    let (reason, message) = match snapshot.services.get(Some(namespace), name) {
+    let service = get_in(&snapshot.services, namespace, name);
+    let namespace = namespace_or_default(namespace.unwrap_or_default());
+    let (reason, message) = match service {
         None => (
             "ServiceNotFound",
             format!(
@@ -282,13 +283,8 @@ fn backend_finding(snapshot: &Snapshot, object: &ObjectRef, backend: &Value) -> 
             )
         }
     };
-    let mut found = finding(
-        snapshot,
-        "http-route-backend-missing",
-        object,
-        reason,
-        message,
-    );
+    let mut found =
+        finding(ids::HTTP_ROUTE_BACKEND_MISSING, object, reason, message).events(snapshot);
     found.related.push(service_ref(namespace, name));
     Some(found)
 }

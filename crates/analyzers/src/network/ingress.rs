@@ -8,12 +8,19 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{finding, is_default_class, service_ref};
+use super::service_ref;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{is_default_class, namespace_of},
+};
 
 const DEFAULT_CLASS_ANNOTATION: &str = "ingressclass.kubernetes.io/is-default-class";
 const LEGACY_CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let mut findings = Vec::new();
     for ingress in &snapshot.ingresses {
         let object = object_ref(ingress);
@@ -25,8 +32,9 @@ pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
 }
 
 fn class_finding(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> Option<Finding> {
-    // Without any IngressClass in the snapshot the kind was not collected: nothing to judge.
-    if snapshot.ingress_classes.is_empty() {
+    // Without any IngressClass in the snapshot (files), or a complete listing of them (a
+    // cluster), the kind was not collected: nothing to judge.
+    if snapshot.ingress_classes.is_empty() || !snapshot.listed("IngressClass", None) {
         return None;
     }
     let name = &object.name;
@@ -48,25 +56,16 @@ fn class_finding(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> 
         let message = format!(
             "Ingress {name} sets no ingressClassName and no IngressClass is marked as the default, so no controller serves it"
         );
-        return Some(finding(
-            snapshot,
-            "ingress-class-missing",
-            object,
-            "NoClass",
-            message,
-        ));
+        return Some(
+            finding(ids::INGRESS_CLASS_MISSING, object, "NoClass", message).events(snapshot),
+        );
     };
     if snapshot.ingress_classes.get(None, class).is_some() {
         return None;
     }
     let message = format!("Ingress {name} uses IngressClass {class}, which does not exist");
-    let mut found = finding(
-        snapshot,
-        "ingress-class-missing",
-        object,
-        "ClassNotFound",
-        message,
-    );
+    let mut found =
+        finding(ids::INGRESS_CLASS_MISSING, object, "ClassNotFound", message).events(snapshot);
     found.related.push(ObjectRef::new(
         "networking.k8s.io/v1",
         "IngressClass",
@@ -100,6 +99,7 @@ fn backend_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) 
         return Vec::new();
     }
     let namespace = object.namespace.as_deref().unwrap_or("");
+    let shown = namespace_of(object);
     let mut findings: Vec<Finding> = Vec::new();
     if !snapshot.listed("Service", Some(namespace)) {
         return Vec::new();
@@ -117,7 +117,7 @@ fn backend_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) 
             None => (
                 "ServiceNotFound",
                 format!(
-                    "Ingress {} routes to Service {}, which does not exist in namespace {namespace}",
+                    "Ingress {} routes to Service {}, which does not exist in namespace {shown}",
                     object.name, backend.name
                 ),
             ),
@@ -148,7 +148,8 @@ fn backend_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) 
         if findings.iter().any(|f| f.message == message) {
             continue;
         }
-        let mut found = finding(snapshot, "ingress-backend-missing", object, reason, message);
+        let mut found =
+            finding(ids::INGRESS_BACKEND_MISSING, object, reason, message).events(snapshot);
         found.related.push(service_ref(namespace, &backend.name));
         findings.push(found);
     }
@@ -157,6 +158,7 @@ fn backend_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) 
 
 fn tls_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> Vec<Finding> {
     let namespace = object.namespace.as_deref().unwrap_or("");
+    let shown = namespace_of(object);
     // Secrets are often left out of manifest folders, or forbidden: judge only a full listing.
     if !snapshot.listed("Secret", Some(namespace)) {
         return Vec::new();
@@ -176,11 +178,11 @@ fn tls_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) -> V
         .filter(|secret| snapshot.secrets.get(Some(namespace), secret).is_none())
         .map(|secret| {
             let message = format!(
-                "Ingress {} terminates TLS with Secret {secret}, which does not exist in namespace {namespace}",
+                "Ingress {} terminates TLS with Secret {secret}, which does not exist in namespace {shown}",
                 object.name
             );
             let mut found =
-                finding(snapshot, "ingress-tls-secret-missing", object, "SecretNotFound", message);
+                finding(ids::INGRESS_TLS_SECRET_MISSING, object, "SecretNotFound", message).events(snapshot);
             found.related.push(ObjectRef::new("v1", "Secret", Some(namespace), secret));
             found
         })

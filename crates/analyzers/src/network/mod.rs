@@ -9,37 +9,36 @@ mod webhook;
 
 use std::collections::BTreeMap;
 
-use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_model::{CheckId, Finding, ObjectRef};
 use kubewhy_source::{
     LabelSelector, Snapshot,
     k8s::core::v1::{Pod, Service},
-    meta::ObjectMeta,
 };
 
-use crate::{Analyzer, Context};
+use crate::{Analyzer, Context, ids, k8s::in_namespace};
 
 /// The network analyzer.
 pub struct NetworkAnalyzer;
 
-const CHECKS: &[&str] = &[
-    "service-selects-no-pods",
-    "service-no-ready-endpoints",
-    "service-target-port-missing",
-    "service-warning-events",
-    "ingress-class-missing",
-    "ingress-backend-missing",
-    "ingress-tls-secret-missing",
-    "network-policy-selects-no-pods",
-    "network-policy-allows-all",
-    "webhook-service-unavailable",
-    "gateway-class-not-accepted",
-    "gateway-not-programmed",
-    "http-route-not-accepted",
-    "http-route-backend-missing",
+const CHECKS: &[CheckId] = &[
+    ids::SERVICE_SELECTS_NO_PODS,
+    ids::SERVICE_NO_READY_ENDPOINTS,
+    ids::SERVICE_TARGET_PORT_MISSING,
+    ids::SERVICE_WARNING_EVENTS,
+    ids::INGRESS_CLASS_MISSING,
+    ids::INGRESS_BACKEND_MISSING,
+    ids::INGRESS_TLS_SECRET_MISSING,
+    ids::NETWORK_POLICY_SELECTS_NO_PODS,
+    ids::NETWORK_POLICY_ALLOWS_ALL,
+    ids::WEBHOOK_SERVICE_UNAVAILABLE,
+    ids::GATEWAY_CLASS_NOT_ACCEPTED,
+    ids::GATEWAY_NOT_PROGRAMMED,
+    ids::HTTP_ROUTE_NOT_ACCEPTED,
+    ids::HTTP_ROUTE_BACKEND_MISSING,
 ];
 
 impl Analyzer for NetworkAnalyzer {
-    fn checks(&self) -> &'static [&'static str] {
+    fn checks(&self) -> &'static [CheckId] {
         CHECKS
     }
 
@@ -52,8 +51,6 @@ impl Analyzer for NetworkAnalyzer {
         findings
     }
 }
-
-use crate::findings::with_events as finding;
 
 /// A Service reference, for `related`.
 fn service_ref(namespace: &str, name: &str) -> ObjectRef {
@@ -89,6 +86,42 @@ fn ready_endpoints(snapshot: &Snapshot, namespace: &str, service: &str) -> Optio
     )
 }
 
+/// Whether the Service's EndpointSlices, else its Endpoints, show a ready address on the
+/// Service port named `port` (`""` for a Service's single unnamed port): that port resolves to
+/// its pods, whatever their containers declare.
+fn ready_on_port(snapshot: &Snapshot, namespace: &str, service: &str, port: &str) -> bool {
+    let label = [("kubernetes.io/service-name".to_owned(), service.to_owned())];
+    let mut slices = snapshot
+        .endpoint_slices
+        .matching_labels(namespace, &label)
+        .peekable();
+    if slices.peek().is_some() {
+        return slices.any(|slice| {
+            let on_port = slice
+                .ports
+                .iter()
+                .flatten()
+                .any(|p| p.name.as_deref().unwrap_or("") == port);
+            let ready = slice.endpoints.iter().flatten().any(|e| {
+                e.conditions.as_ref().and_then(|c| c.ready) != Some(false)
+                    && !e.addresses.is_empty()
+            });
+            on_port && ready
+        });
+    }
+    let Some(endpoints) = snapshot.endpoints.get(Some(namespace), service) else {
+        return false;
+    };
+    endpoints.subsets.iter().flatten().any(|subset| {
+        let on_port = subset
+            .ports
+            .iter()
+            .flatten()
+            .any(|p| p.name.as_deref().unwrap_or("") == port);
+        on_port && subset.addresses.as_ref().is_some_and(|a| !a.is_empty())
+    })
+}
+
 /// The pods a Service's selector matches; an empty result for a Service without a selector.
 fn selected_pods<'a>(snapshot: &'a Snapshot, service: &Service) -> Vec<&'a Pod> {
     let namespace = service.metadata.namespace.as_deref().unwrap_or("");
@@ -106,53 +139,6 @@ fn pods_matching<'a, 's>(
     selector: &'s LabelSelector,
 ) -> impl Iterator<Item = &'a Pod> + use<'a, 's> {
     static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
-    snapshot
-        .pods
-        .in_namespace(namespace)
-        .iter()
+    in_namespace(&snapshot.pods, namespace)
         .filter(move |p| selector.matches(p.metadata.labels.as_ref().unwrap_or(&NO_LABELS)))
-}
-
-/// Whether a pod reports the Ready condition as True.
-fn pod_ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
-/// Whether one of the `keys` annotations marks the class (an IngressClass, a StorageClass) as
-/// the cluster default.
-pub(crate) fn is_default_class(meta: &ObjectMeta, keys: &[&str]) -> bool {
-    let annotations = meta.annotations.as_ref();
-    keys.iter()
-        .any(|key| annotations.and_then(|a| a.get(*key)).map(String::as_str) == Some("true"))
-}
-
-/// The status of a condition in a dynamic object's `status.conditions` (Gateway API style).
-fn dynamic_condition<'a>(
-    status: &'a serde_json::Value,
-    type_: &str,
-) -> Option<&'a serde_json::Value> {
-    status
-        .get("conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c.get("type").and_then(serde_json::Value::as_str) == Some(type_))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gateway_conditions_are_found_by_type() {
-        let status = serde_json::json!({"conditions": [
-            {"type": "Accepted", "status": "True"},
-            {"type": "Programmed", "status": "False", "reason": "AddressNotAssigned"}
-        ]});
-        let programmed = dynamic_condition(&status, "Programmed").unwrap();
-        assert_eq!(programmed["reason"], "AddressNotAssigned");
-        assert!(dynamic_condition(&status, "ResolvedRefs").is_none());
-    }
 }

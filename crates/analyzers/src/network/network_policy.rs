@@ -8,8 +8,13 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{finding, pods_matching};
-use crate::Context;
+use super::pods_matching;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::namespace_of,
+};
 
 pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -30,7 +35,8 @@ fn selects_nothing(
     object: &ObjectRef,
 ) -> Option<Finding> {
     // With neither pods nor workloads anywhere, pods were not collected: nothing to judge.
-    if snapshot.pods.is_empty() && snapshot.workloads().is_empty() {
+    let uncollected = snapshot.pods.is_empty() && snapshot.workloads().next().is_none();
+    if uncollected || !snapshot.collected("Pod", object.namespace.as_deref()) {
         return None;
     }
     let selector = spec.pod_selector.as_ref().map(LabelSelector::from_k8s)?;
@@ -48,16 +54,19 @@ fn selects_nothing(
         return None;
     }
     let message = format!(
-        "NetworkPolicy {} selects no pod or pod template in namespace {namespace}, so it restricts nothing",
-        object.name
+        "NetworkPolicy {} selects no pod or pod template in namespace {}, so it restricts nothing",
+        object.name,
+        namespace_of(object)
     );
-    Some(finding(
-        snapshot,
-        "network-policy-selects-no-pods",
-        object,
-        "NoMatchingPods",
-        message,
-    ))
+    Some(
+        finding(
+            ids::NETWORK_POLICY_SELECTS_NO_PODS,
+            object,
+            "NoMatchingPods",
+            message,
+        )
+        .events(snapshot),
+    )
 }
 
 /// Which directions the policy governs: `policyTypes`, else Ingress plus Egress when egress
@@ -97,13 +106,9 @@ fn allows_all(
             let message = format!(
                 "NetworkPolicy {name} has an empty {direction} rule, which allows all {direction} traffic of the pods it selects"
             );
-            findings.push(finding(
-                snapshot,
-                "network-policy-allows-all",
-                object,
-                reason,
-                message,
-            ));
+            findings.push(
+                finding(ids::NETWORK_POLICY_ALLOWS_ALL, object, reason, message).events(snapshot),
+            );
         }
     }
     findings

@@ -9,8 +9,14 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{finding, pod_ready, ready_endpoints, selected_pods};
-use crate::{Context, controllers::age_seconds, workload::Workload};
+use super::{ready_endpoints, ready_on_port, selected_pods};
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{age_seconds, namespace_of, pod_ready},
+    workload::Workload,
+};
 
 /// At most this many selected pods are listed as related objects.
 const MAX_RELATED_PODS: usize = 5;
@@ -35,10 +41,16 @@ pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
             .workloads_in(namespace)
             .filter(|w| selector.matches(w.labels()))
             .collect();
-        let mut found: Vec<Finding> =
+        // Without the namespace's pods (a list that failed or was scoped elsewhere), no pod
+        // proves nothing matches.
+        let pods_seen = snapshot.collected("Pod", object.namespace.as_deref());
+        let mut found: Vec<Finding> = if pods.is_empty() && !pods_seen {
+            Vec::new()
+        } else {
             endpoints_finding(snapshot, service, &object, &pods, &templates)
                 .into_iter()
-                .collect();
+                .collect()
+        };
         found.extend(target_port_findings(
             snapshot, service, &object, &pods, &templates,
         ));
@@ -104,12 +116,12 @@ fn endpoints_finding(
         names.join(", ")
     );
     let mut found = finding(
-        snapshot,
-        "service-no-ready-endpoints",
+        ids::SERVICE_NO_READY_ENDPOINTS,
         object,
         "NoReadyEndpoints",
         message,
-    );
+    )
+    .events(snapshot);
     found.related = pods
         .iter()
         .take(MAX_RELATED_PODS)
@@ -126,20 +138,22 @@ fn no_pods_finding(
     object: &ObjectRef,
     templates: &[&Workload<'_>],
 ) -> Option<Finding> {
-    let namespace = object.namespace.as_deref().unwrap_or("");
+    let shown = namespace_of(object);
     let name = &object.name;
     if templates.is_empty() {
         let message = format!(
-            "Service {name} selects pods labelled {}, but no pod or pod template in namespace {namespace} carries these labels",
+            "Service {name} selects pods labelled {}, but no pod or pod template in namespace {shown} carries these labels",
             selector_text(service)
         );
-        return Some(finding(
-            snapshot,
-            "service-selects-no-pods",
-            object,
-            "NoMatchingPods",
-            message,
-        ));
+        return Some(
+            finding(
+                ids::SERVICE_SELECTS_NO_PODS,
+                object,
+                "NoMatchingPods",
+                message,
+            )
+            .events(snapshot),
+        );
     }
     // Manifests carry templates and no pods; a workload scaled to zero is intentional.
     let running_expected = templates.iter().any(|w| running_expected(snapshot, w));
@@ -154,13 +168,8 @@ fn no_pods_finding(
         "Service {name} selects the pods of {}, but none of them exists",
         owners.join(", ")
     );
-    let mut found = finding(
-        snapshot,
-        "service-no-ready-endpoints",
-        object,
-        "NoPods",
-        message,
-    );
+    let mut found =
+        finding(ids::SERVICE_NO_READY_ENDPOINTS, object, "NoPods", message).events(snapshot);
     found.related = templates.iter().map(|w| w.object.clone()).collect();
     Some(found)
 }
@@ -231,6 +240,15 @@ fn missing_target(
     port: &ServicePort,
     containers: &[&Container],
 ) -> Option<Finding> {
+    let namespace = object.namespace.as_deref().unwrap_or("");
+    if ready_on_port(
+        snapshot,
+        namespace,
+        &object.name,
+        port.name.as_deref().unwrap_or(""),
+    ) {
+        return None;
+    }
     let declared = || containers.iter().flat_map(|c| c.ports.iter().flatten());
     let service_port = port
         .name
@@ -246,12 +264,12 @@ fn missing_target(
                 object.name
             );
             let mut found = finding(
-                snapshot,
-                "service-target-port-missing",
+                ids::SERVICE_TARGET_PORT_MISSING,
                 object,
                 "NamedPortNotFound",
                 message,
-            );
+            )
+            .events(snapshot);
             // An unresolvable name leaves the port with no endpoints at all.
             found.severity = Severity::Error;
             Some(found)
@@ -278,13 +296,15 @@ fn missing_target(
                 object.name,
                 numbers.join(", ")
             );
-            Some(finding(
-                snapshot,
-                "service-target-port-missing",
-                object,
-                "PortNotDeclared",
-                message,
-            ))
+            Some(
+                finding(
+                    ids::SERVICE_TARGET_PORT_MISSING,
+                    object,
+                    "PortNotDeclared",
+                    message,
+                )
+                .events(snapshot),
+            )
         }
     }
 }
@@ -303,11 +323,5 @@ fn events_finding(snapshot: &Snapshot, object: &ObjectRef) -> Option<Finding> {
         "Service {} has warning events: {reason}: {text}",
         object.name
     );
-    Some(finding(
-        snapshot,
-        "service-warning-events",
-        object,
-        &reason,
-        message,
-    ))
+    Some(finding(ids::SERVICE_WARNING_EVENTS, object, &reason, message).events(snapshot))
 }

@@ -8,7 +8,12 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{finding, ready_endpoints, service_ref};
+use super::{ready_endpoints, service_ref};
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+};
 
 /// One webhook of either configuration kind, reduced to what the check reads.
 struct Hook<'a> {
@@ -18,7 +23,8 @@ struct Hook<'a> {
     rules: Option<&'a Vec<RuleWithOperations>>,
 }
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
     let mut findings = Vec::new();
     for config in &snapshot.validating_webhook_configurations {
         let hooks = config.webhooks.iter().flatten().map(|w| Hook {
@@ -93,13 +99,8 @@ fn judge<'a>(
             problem.1,
             resources(hook.rules)
         );
-        let mut found = finding(
-            snapshot,
-            "webhook-service-unavailable",
-            object,
-            problem.0,
-            message,
-        );
+        let mut found =
+            finding(ids::WEBHOOK_SERVICE_UNAVAILABLE, object, problem.0, message).events(snapshot);
         found.severity = if policy == "Fail" {
             Severity::Critical
         } else {

@@ -1,11 +1,21 @@
 //! Container states: every waiting reason, terminations (OOMKilled and exit codes), restarts
-//! and readiness, for init containers and regular containers alike.
+//! and readiness, for init containers and regular containers alike. Crash and restart
+//! findings quote the last termination: its exit code, what the code means, and the message
+//! the container left.
 
 use kubewhy_model::{Finding, LogTarget, Severity};
 use kubewhy_source::k8s::core::v1::{Container, ContainerStateTerminated, ContainerStatus};
 
-use super::{PodContext, phase::human_duration};
-use crate::evidence;
+use super::{
+    PodContext, creating,
+    termination::{describe_exit, restarts_always},
+};
+use crate::{
+    evidence,
+    findings::Build,
+    ids,
+    k8s::{container_label, container_spec, recent},
+};
 
 const IMAGE_PULL: &[&str] = &[
     "ImagePullBackOff",
@@ -25,16 +35,6 @@ const START_FAILURES: &[&str] = &[
     "PostStartHookError",
     "PreCreateHookError",
 ];
-/// Waiting reasons of a container that is on its way up.
-const STARTING: &[&str] = &["ContainerCreating", "PodInitializing"];
-/// Events that keep a pod in ContainerCreating.
-const CREATE_BLOCKERS: &[&str] = &[
-    "FailedMount",
-    "FailedAttachVolume",
-    "FailedMapVolume",
-    "FailedCreatePodSandBox",
-    "FailedCreatePodContainer",
-];
 /// A failure this recent counts as ongoing restarts rather than history.
 const RECENT_SECONDS: i64 = 3600;
 /// A running container not ready for this long is flagged even without probe events.
@@ -48,39 +48,20 @@ pub(super) fn check(ctx: &PodContext<'_>) -> Vec<Finding> {
     if status.phase.as_deref() == Some("Succeeded") {
         return Vec::new();
     }
-    let init = status
-        .init_container_statuses
-        .iter()
-        .flatten()
-        .map(|s| (s, true));
-    let regular = status
-        .container_statuses
-        .iter()
-        .flatten()
-        .map(|s| (s, false));
-    let mut findings: Vec<Finding> = init
-        .chain(regular)
+    let mut findings: Vec<Finding> = crate::k8s::container_statuses(ctx.pod)
         .filter_map(|(s, init)| container(ctx, s, init))
         .collect();
-    if let Some(stuck) = stuck_creating(ctx) {
-        findings.push(stuck);
-    }
+    findings.extend(creating::check(ctx));
     findings
 }
 
-fn label(status: &ContainerStatus, init: bool) -> String {
-    let kind = if init { "Init container" } else { "Container" };
-    format!("{kind} {}", status.name)
+fn spec<'a>(ctx: &'a PodContext<'_>, name: &str, init: bool) -> Option<&'a Container> {
+    container_spec(ctx.pod.spec.as_ref()?, name, init)
 }
 
-fn spec<'a>(ctx: &'a PodContext<'_>, name: &str, init: bool) -> Option<&'a Container> {
-    let spec = ctx.pod.spec.as_ref()?;
-    let list = if init {
-        spec.init_containers.as_deref().unwrap_or(&[])
-    } else {
-        &spec.containers
-    };
-    list.iter().find(|c| c.name == name)
+/// Whether the container is started again whatever its exit code.
+fn always(ctx: &PodContext<'_>, status: &ContainerStatus, init: bool) -> bool {
+    restarts_always(ctx.pod.spec.as_ref(), &status.name, init)
 }
 
 fn container(ctx: &PodContext<'_>, status: &ContainerStatus, init: bool) -> Option<Finding> {
@@ -89,7 +70,7 @@ fn container(ctx: &PodContext<'_>, status: &ContainerStatus, init: bool) -> Opti
         .last_state
         .as_ref()
         .and_then(|s| s.terminated.as_ref());
-    let (mut finding, wants_log) = if let Some(waiting) = state.and_then(|s| s.waiting.as_ref()) {
+    let (finding, wants_log) = if let Some(waiting) = state.and_then(|s| s.waiting.as_ref()) {
         let reason = waiting.reason.as_deref().unwrap_or("");
         let message = waiting.message.as_deref().unwrap_or("").trim();
         waiting_finding(ctx, status, init, reason, message, last)?
@@ -101,12 +82,9 @@ fn container(ctx: &PodContext<'_>, status: &ContainerStatus, init: bool) -> Opti
     } else {
         running_finding(ctx, status, init, last)?
     };
-    finding
-        .evidence
-        .containers
-        .push(evidence::container(ctx.name(), status, init));
+    let mut finding = finding.container_state(evidence::container(ctx.name(), status, init));
     if let Some(previous) = wants_log {
-        finding.logs.push(LogTarget {
+        finding = finding.log(LogTarget {
             namespace: ctx.object.namespace.clone().unwrap_or_default(),
             pod: ctx.object.name.clone(),
             container: status.name.clone(),
@@ -127,7 +105,7 @@ fn waiting_finding(
     message: &str,
     last: Option<&ContainerStateTerminated>,
 ) -> Option<Found> {
-    let who = label(status, init);
+    let who = container_label(&status.name, init);
     let detail = if message.is_empty() {
         String::new()
     } else {
@@ -139,20 +117,7 @@ fn waiting_finding(
                 oom(ctx, status, init, "is crash looping after being killed"),
                 Some(true),
             ),
-            _ => {
-                let exit = last.map_or_else(String::new, |t| {
-                    format!(
-                        "; last exit code {}{}",
-                        t.exit_code,
-                        paren(t.reason.as_deref())
-                    )
-                });
-                let text = format!(
-                    "{who} is crash looping ({} restarts{exit})",
-                    status.restart_count
-                );
-                (ctx.finding("pod-crash-looping", reason, text), Some(true))
-            }
+            _ => (crash_loop(ctx, status, init, last), Some(true)),
         },
         r if IMAGE_PULL.contains(&r) => {
             // BackOff and ErrImagePull alternate for the same cause; one fingerprint for both.
@@ -165,31 +130,54 @@ fn waiting_finding(
                 .and_then(|c| c.image.as_deref())
                 .unwrap_or(&status.image);
             let text = format!("{who} cannot pull image {image} ({reason}){detail}");
-            (ctx.finding("pod-image-pull-failing", stable, text), None)
+            (ctx.finding(ids::POD_IMAGE_PULL_FAILING, stable, text), None)
         }
         "CreateContainerConfigError" => {
             let text = format!(
                 "{who} cannot be created: its configuration refers to something missing{detail}"
             );
             (
-                ctx.finding("pod-container-config-error", reason, text),
+                ctx.finding(ids::POD_CONTAINER_CONFIG_ERROR, reason, text),
                 None,
             )
         }
         r if START_FAILURES.contains(&r) => {
             let text = format!("{who} cannot be started ({reason}){detail}");
             (
-                ctx.finding("pod-container-start-failing", reason, text),
+                ctx.finding(ids::POD_CONTAINER_START_FAILING, reason, text),
                 Some(false),
             )
         }
-        r if r.is_empty() || STARTING.contains(&r) => return None,
+        r if r.is_empty() || creating::STARTING.contains(&r) => return None,
         _ => {
             let text = format!("{who} is waiting ({reason}){detail}");
-            (ctx.finding("pod-container-waiting", reason, text), None)
+            (ctx.finding(ids::POD_CONTAINER_WAITING, reason, text), None)
         }
     };
     Some(found)
+}
+
+/// A container in CrashLoopBackOff, with how its last instance ended.
+fn crash_loop(
+    ctx: &PodContext<'_>,
+    status: &ContainerStatus,
+    init: bool,
+    last: Option<&ContainerStateTerminated>,
+) -> Finding {
+    let who = container_label(&status.name, init);
+    let restarts = status.restart_count;
+    let text = match last {
+        Some(t) if t.exit_code == 0 && always(ctx, status, init) => format!(
+            "{who} keeps exiting and being restarted ({restarts} restarts, in CrashLoopBackOff); its last instance ended with {}",
+            describe_exit(t, true)
+        ),
+        Some(t) => format!(
+            "{who} is crash looping ({restarts} restarts); its last instance ended with {}",
+            describe_exit(t, always(ctx, status, init))
+        ),
+        None => format!("{who} is crash looping ({restarts} restarts)"),
+    };
+    ctx.finding(ids::POD_CRASH_LOOPING, "CrashLoopBackOff", text)
 }
 
 fn terminated_finding(
@@ -205,19 +193,12 @@ fn terminated_finding(
         return Some(oom(ctx, status, init, "was killed"));
     }
     let reason = terminated.reason.as_deref().unwrap_or("Error");
-    let message = terminated
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty());
     let text = format!(
-        "{} exited with code {}{}{}",
-        label(status, init),
-        terminated.exit_code,
-        paren(Some(reason)),
-        message.map_or_else(String::new, |m| format!(": {m}")),
+        "{} ended with {}",
+        container_label(&status.name, init),
+        describe_exit(terminated, always(ctx, status, init)),
     );
-    Some(ctx.finding("pod-container-failed", reason, text))
+    Some(ctx.finding(ids::POD_CONTAINER_FAILED, reason, text))
 }
 
 fn running_finding(
@@ -227,28 +208,37 @@ fn running_finding(
     last: Option<&ContainerStateTerminated>,
 ) -> Option<Found> {
     if let Some(t) = last.filter(|t| t.exit_code != 0) {
-        let age = ctx.age_seconds(t.finished_at.as_ref());
-        let recent = age.map_or(status.restart_count >= 3, |age| age <= RECENT_SECONDS);
+        let ended = ctx.since(t.finished_at.as_ref());
+        // A restart counts unless the clock proves it older than the window; with no clock,
+        // or one read from this pod itself, several restarts are what counts.
+        let recent = match (ended, t.finished_at.as_ref()) {
+            (Some(_), Some(at)) => recent(ctx.snapshot, at.0, RECENT_SECONDS) != Some(false),
+            _ => status.restart_count >= 3,
+        };
         if recent && t.reason.as_deref() == Some("OOMKilled") {
-            let mut finding = oom(ctx, status, init, "was killed and restarted");
-            finding.severity = Severity::Warning;
+            let finding =
+                oom(ctx, status, init, "was killed and restarted").severity(Severity::Warning);
             return Some((finding, Some(true)));
         }
         if recent {
-            let when = age.map_or_else(String::new, |a| format!(" {} ago", human_duration(a)));
+            let when = ended.map_or_else(String::new, |a| format!(" {}", a.ago()));
             let text = format!(
-                "{} restarted {} times; it last exited with code {}{}{when}",
-                label(status, init),
+                "{} restarted {} times; its last instance ended{when} with {}",
+                container_label(&status.name, init),
                 status.restart_count,
-                t.exit_code,
-                paren(t.reason.as_deref()),
+                describe_exit(t, always(ctx, status, init)),
             );
             return Some((
-                ctx.finding("pod-container-restarting", "Restarting", text),
+                ctx.finding(ids::POD_CONTAINER_RESTARTING, "Restarting", text),
                 Some(true),
             ));
         }
     }
+    not_ready(ctx, status, init)
+}
+
+/// A running container that has not become ready.
+fn not_ready(ctx: &PodContext<'_>, status: &ContainerStatus, init: bool) -> Option<Found> {
     let running = status.state.as_ref().and_then(|s| s.running.as_ref());
     if init
         || status.ready
@@ -263,8 +253,8 @@ fn running_finding(
         .find(|e| e.reason.as_deref() == Some("Unhealthy"))
         .and_then(|e| e.message.clone());
     let long = ctx
-        .age_seconds(running?.started_at.as_ref())
-        .is_some_and(|age| age > NOT_READY_SECONDS);
+        .since(running?.started_at.as_ref())
+        .is_some_and(|age| age.seconds() > NOT_READY_SECONDS);
     if unhealthy.is_none() && !long {
         return None;
     }
@@ -272,8 +262,14 @@ fn running_finding(
         || "no probe events explain it".to_owned(),
         |m| m.trim().to_owned(),
     );
-    let text = format!("{} is running but not ready: {why}", label(status, init));
-    Some((ctx.finding("pod-not-ready", "NotReady", text), Some(false)))
+    let text = format!(
+        "{} is running but not ready: {why}",
+        container_label(&status.name, init)
+    );
+    Some((
+        ctx.finding(ids::POD_NOT_READY, "NotReady", text),
+        Some(false),
+    ))
 }
 
 fn oom(ctx: &PodContext<'_>, status: &ContainerStatus, init: bool, what: &str) -> Finding {
@@ -285,40 +281,8 @@ fn oom(ctx: &PodContext<'_>, status: &ContainerStatus, init: bool, what: &str) -
         );
     let text = format!(
         "{} {what} for exceeding {limit} (OOMKilled, exit code 137; {} restarts)",
-        label(status, init),
+        container_label(&status.name, init),
         status.restart_count
     );
-    ctx.finding("pod-oom-killed", "OOMKilled", text)
-}
-
-/// A pod held in ContainerCreating by mount or sandbox failures: one finding for the pod.
-fn stuck_creating(ctx: &PodContext<'_>) -> Option<Finding> {
-    let status = ctx.pod.status.as_ref()?;
-    let all = status
-        .init_container_statuses
-        .iter()
-        .flatten()
-        .chain(status.container_statuses.iter().flatten());
-    let creating = all
-        .filter_map(|s| s.state.as_ref()?.waiting.as_ref()?.reason.as_deref())
-        .any(|r| STARTING.contains(&r));
-    let blocker = ctx.snapshot.events_for(&ctx.object).find(|e| {
-        e.reason
-            .as_deref()
-            .is_some_and(|r| CREATE_BLOCKERS.contains(&r))
-    })?;
-    if !creating {
-        return None;
-    }
-    let reason = blocker.reason.as_deref().unwrap_or("FailedMount");
-    let message = blocker.message.as_deref().unwrap_or("").trim();
-    let text = format!(
-        "Pod {} is stuck creating its containers ({reason}): {message}",
-        ctx.name()
-    );
-    Some(ctx.finding("pod-stuck-creating", reason, text))
-}
-
-fn paren(reason: Option<&str>) -> String {
-    reason.map_or_else(String::new, |r| format!(" ({r})"))
+    ctx.finding(ids::POD_OOM_KILLED, "OOMKilled", text)
 }

@@ -34,6 +34,7 @@ impl Renderer for Markdown {
         for (n, issue) in report.issues.iter().enumerate() {
             render_issue(n + 1, issue, out)?;
         }
+        render_held_back(report, out)?;
         if !report.warnings.is_empty() {
             writeln!(out, "\n## Warnings\n")?;
             for warning in &report.warnings {
@@ -42,6 +43,38 @@ impl Renderer for Markdown {
         }
         Ok(())
     }
+}
+
+/// The checks a cluster report counts instead of listing, and the system components left out.
+fn render_held_back(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if !report.held_back.is_empty() {
+        writeln!(out, "\n## Not listed on clusters\n")?;
+        writeln!(
+            out,
+            "Static checks for manifests; run with `--check ID` to list their findings.\n"
+        )?;
+        writeln!(
+            out,
+            "| Check | Objects | Namespaces |\n| --- | ---: | ---: |"
+        )?;
+        for count in &report.held_back {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                code(count.check.as_str()),
+                count.objects,
+                count.namespaces
+            )?;
+        }
+    }
+    let exempted = report.summary.exempted;
+    if exempted > 0 {
+        writeln!(
+            out,
+            "\n{exempted} system component(s) were exempted from the security checks (the cluster's network, storage and device DaemonSets and its static control-plane pods)."
+        )?;
+    }
+    Ok(())
 }
 
 fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -90,6 +123,17 @@ fn render_issue(n: usize, issue: &Issue, out: &mut dyn Write) -> io::Result<()> 
         code(&qualified(&issue.root))
     )?;
     writeln!(out, "{}\n", inline(&issue.message))?;
+    if let Some(chain) = crate::shared::chain_line(issue) {
+        writeln!(out, "**Caused by:** {}\n", inline(&chain))?;
+    }
+    if !issue.merged_checks.is_empty() {
+        let checks: Vec<String> = issue
+            .merged_checks
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect();
+        writeln!(out, "Also seen by: {}\n", checks.join(", "))?;
+    }
     writeln!(
         out,
         "- Check: {} ({}) · fingerprint {}",
@@ -206,6 +250,13 @@ fn container(c: &ContainerEvidence) -> String {
     } else {
         "Container"
     };
+    // A static check names a container of a pod template: no pod runs it yet.
+    if c.pod.is_empty() {
+        return format!(
+            "- {which} {} (as written in the pod spec)",
+            code(&c.container)
+        );
+    }
     let mut state = c.state.clone();
     if let Some(reason) = &c.reason {
         state = format!("{state} ({reason})");

@@ -80,3 +80,26 @@ fn an_empty_report_says_so() {
     assert!(!text.contains("## Issues"));
     assert!(text.ends_with("## Warnings\n\n- cannot list NetworkPolicy: forbidden\n"));
 }
+
+#[test]
+fn a_container_of_a_pod_template_is_named_without_a_pod() {
+    let mut issue = issue("container-privileged", deployment("web"), "runs privileged");
+    let template = kubewhy_model::ContainerEvidence {
+        pod: String::new(),
+        container: "app".into(),
+        init: false,
+        state: "spec".into(),
+        reason: None,
+        message: None,
+        exit_code: None,
+        last_termination: None,
+        restarts: 0,
+    };
+    issue.evidence.containers.push(template);
+    let text = markdown(&report(vec![issue]));
+    assert!(
+        text.contains("- Container `app` (as written in the pod spec)"),
+        "{text}"
+    );
+    assert!(!text.contains("Pod/`"), "{text}");
+}

@@ -6,6 +6,7 @@ use std::net::Ipv6Addr;
 
 use super::Ctx;
 use crate::Category;
+use crate::category::is_pseudonym_shaped;
 use crate::vocab::{is_anonymous_shape, vocabulary};
 
 /// Accepts the match unless it is vocabulary.
@@ -46,14 +47,58 @@ pub(crate) fn key_looks_secret(key: &str) -> bool {
         "credential",
     ];
     const NOT_VALUES: [&str; 40] = [
-        "name", "names", "ref", "refs", "path", "file", "files", "dir", "seconds", "ttl",
-        "expiry", "expiration", "expires", "expiresat", "type", "kind", "length", "len", "count",
-        "mount", "volume", "namespace", "version", "policy", "provider", "store", "enabled",
-        "required", "url", "uri", "endpoint", "header", "format", "source", "lifetime",
-        "audience", "mode", "field", "rotation", "limit",
+        "name",
+        "names",
+        "ref",
+        "refs",
+        "path",
+        "file",
+        "files",
+        "dir",
+        "seconds",
+        "ttl",
+        "expiry",
+        "expiration",
+        "expires",
+        "expiresat",
+        "type",
+        "kind",
+        "length",
+        "len",
+        "count",
+        "mount",
+        "volume",
+        "namespace",
+        "version",
+        "policy",
+        "provider",
+        "store",
+        "enabled",
+        "required",
+        "url",
+        "uri",
+        "endpoint",
+        "header",
+        "format",
+        "source",
+        "lifetime",
+        "audience",
+        "mode",
+        "field",
+        "rotation",
+        "limit",
     ];
-    let lower = key.to_ascii_lowercase();
-    let compact: String = lower.chars().filter(|c| !matches!(c, '_' | '-' | '.')).collect();
+    // Pseudonyms in a key (`secretname-1.data`) are this crate's, not the key's meaning.
+    let lower: String = key
+        .split(['.', '_', '/'])
+        .filter(|part| !is_pseudonym_shaped(part))
+        .collect::<Vec<_>>()
+        .join("_")
+        .to_ascii_lowercase();
+    let compact: String = lower
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .collect();
     let has_keyword = KEYWORDS
         .iter()
         .any(|k| lower.contains(k) || compact.contains(&k.replace(['_', '-'], "")));
@@ -70,13 +115,15 @@ pub(crate) fn value_is_placeholder(value: &str) -> bool {
         "rejected", "refused", "valid",
     ];
     let v = value.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
-    let lower = v.to_ascii_lowercase();
     v.is_empty()
-        || WORDS.contains(&lower.as_str())
-        || v.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '#'))
+        || WORDS.iter().any(|w| w.eq_ignore_ascii_case(v))
+        || v.chars()
+            .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '#'))
         || v.starts_with(['$', '<', '{', '[', '%', '/', '~'])
         || v.starts_with("./")
-        || (lower.bytes().all(|b| b.is_ascii_lowercase()) && vocabulary().is_common_word(&lower))
+        || (v.bytes().all(|b| b.is_ascii_alphabetic())
+            && vocabulary().is_common_word(&v.to_ascii_lowercase()))
+        || is_pseudonym_shaped(v)
 }
 
 /// `password=hunter2`, `"token": "abc"`, `DB_PASSWORD: s3cr3t`.
@@ -108,28 +155,67 @@ pub(crate) fn looks_random(s: &str) -> bool {
     if n < 20 {
         return false;
     }
-    let class = |b: u8| match b {
-        b'a'..=b'z' => 0u8,
-        b'A'..=b'Z' => 1,
-        b'0'..=b'9' => 2,
-        _ => 3,
-    };
-    let mut seen = [false; 4];
+    let mut seen = [false; 3];
     let mut switches = 0usize;
     let mut previous = None;
     for b in core.bytes() {
-        let c = class(b);
-        seen[usize::from(c)] = true;
-        if previous.is_some_and(|p| p != c) {
+        // Symbols (`+`, `/`, `_`) neither count as a class nor break a run: paths are not random.
+        let class = match b {
+            b'a'..=b'z' => 0usize,
+            b'A'..=b'Z' => 1,
+            b'0'..=b'9' => 2,
+            _ => continue,
+        };
+        seen[class] = true;
+        if previous.is_some_and(|p| p != class) {
             switches += 1;
         }
-        previous = Some(c);
+        previous = Some(class);
     }
-    let hex = core.bytes().all(|b| b.is_ascii_hexdigit());
-    if hex {
+    if core.bytes().all(|b| b.is_ascii_hexdigit()) {
         return n >= 32 && seen[2] && (seen[0] || seen[1]) && switches * 4 >= n;
     }
-    seen[0] && seen[1] && seen[2] && switches * 20 >= n * 9 && entropy(core) >= 3.5
+    if !(seen[0] && seen[1] && seen[2]) || camel_case(core) {
+        return false;
+    }
+    // A path of identifiers (`pods/CrashLoopBackOff/POD`) is not one random string.
+    if core.contains('/') && core.split('/').all(identifier_like) {
+        return false;
+    }
+    // Long base64 blobs switch classes at almost every other character, whatever they encode.
+    if n >= 40 && switches * 10 >= n * 4 {
+        return true;
+    }
+    // Entropy relative to the most an `n`-character string over base64's alphabet can have.
+    let n_f = f64::from(u32::try_from(n.min(64)).unwrap_or(64));
+    let relative = entropy(core) / n_f.log2();
+    let needed = if n > 40 { 0.8 } else { 0.85 };
+    switches * 10 >= n * 3 && relative >= needed
+}
+
+/// Whether most capitals start a lowercase word, as in identifiers (`CrashLoopBackOff2`);
+/// in random text few capitals are followed by two lowercase letters.
+fn camel_case(s: &str) -> bool {
+    let b = s.as_bytes();
+    let capitals: Vec<usize> = (0..b.len())
+        .filter(|&i| b[i].is_ascii_uppercase())
+        .collect();
+    let words = capitals
+        .iter()
+        .filter(|&&i| {
+            b.get(i + 1..i + 3)
+                .is_some_and(|w| w.iter().all(u8::is_ascii_lowercase))
+        })
+        .count();
+    capitals.len() >= 2 && words * 10 >= capitals.len() * 6
+}
+
+/// A path segment that reads as an identifier: short, CamelCase, or in one case.
+fn identifier_like(segment: &str) -> bool {
+    segment.len() < 3
+        || camel_case(segment)
+        || !segment.bytes().any(|b| b.is_ascii_uppercase())
+        || !segment.bytes().any(|b| b.is_ascii_lowercase())
 }
 
 /// Shannon entropy in bits per character.
@@ -179,7 +265,12 @@ pub(super) fn host_like(ctx: &Ctx<'_, '_>) -> Option<Category> {
 }
 
 fn is_service_dns(host: &str) -> bool {
-    host.ends_with(".svc") || host.ends_with(".svc.cluster.local")
+    let host = host.to_ascii_lowercase();
+    let labels: Vec<&str> = host.rsplit('.').take(4).collect();
+    matches!(
+        labels.as_slice(),
+        ["svc", _, ..] | ["local", "cluster", "svc", _, ..]
+    )
 }
 
 /// A dotted name that ends in a real top-level domain, is not a file name (`main.py`), and is
@@ -209,8 +300,11 @@ pub(super) fn ipv4(ctx: &Ctx<'_, '_>) -> Option<Category> {
     }
     let head = &ctx.text[..ctx.start];
     let tail = &ctx.text[ctx.end..];
-    let continues = |s: &str| s.starts_with('.') && s[1..].starts_with(|c: char| c.is_ascii_digit());
-    if continues(tail) || (head.ends_with('.') && head[..head.len() - 1].ends_with(|c: char| c.is_ascii_digit())) {
+    let continues =
+        |s: &str| s.starts_with('.') && s[1..].starts_with(|c: char| c.is_ascii_digit());
+    if continues(tail)
+        || (head.ends_with('.') && head[..head.len() - 1].ends_with(|c: char| c.is_ascii_digit()))
+    {
         return None;
     }
     Some(ctx.category)
@@ -220,7 +314,8 @@ pub(super) fn ipv4(ctx: &Ctx<'_, '_>) -> Option<Category> {
 pub(super) fn ipv6(ctx: &Ctx<'_, '_>) -> Option<Category> {
     let m = ctx.matched();
     let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == ':' || c == '_');
-    if glued(ctx.text[..ctx.start].chars().next_back()) || glued(ctx.text[ctx.end..].chars().next()) {
+    if glued(ctx.text[..ctx.start].chars().next_back()) || glued(ctx.text[ctx.end..].chars().next())
+    {
         return None;
     }
     let (address, prefix) = match m.split_once('/') {

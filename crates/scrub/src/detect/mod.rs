@@ -63,7 +63,12 @@ pub(crate) struct Detectors {
 
 impl std::fmt::Debug for Detectors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Detectors({} + {})", self.secrets.len(), self.addresses.len())
+        write!(
+            f,
+            "Detectors({} + {})",
+            self.secrets.len(),
+            self.addresses.len()
+        )
     }
 }
 
@@ -108,7 +113,7 @@ impl Detectors {
         };
         let mut rank = 0;
         for list in lists {
-            for detector in list.iter() {
+            for detector in *list {
                 detector.find(text, rank, out);
                 rank += 1;
             }

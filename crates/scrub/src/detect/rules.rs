@@ -77,7 +77,7 @@ pub(crate) static SECRETS: &[Rule] = &[
     },
     Rule {
         name: "high-entropy string",
-        pattern: r"[A-Za-z0-9+/=_]{20,}",
+        pattern: r"[A-Za-z0-9+/_]{20,}={0,2}",
         groups: &[(0, Secret)],
         check: Some(checks::high_entropy),
     },

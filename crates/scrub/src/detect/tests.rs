@@ -17,7 +17,11 @@ fn found(text: &str, value: &str, category: Category) -> bool {
 }
 
 fn assert_found(text: &str, value: &str, category: Category) {
-    assert!(found(text, value, category), "{value} as {category:?} in {text:?}: {:?}", hits(text));
+    assert!(
+        found(text, value, category),
+        "{value} as {category:?} in {text:?}: {:?}",
+        hits(text)
+    );
 }
 
 fn assert_clean(text: &str) {
@@ -43,7 +47,11 @@ fn jwts_and_bearer_tokens() {
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
     assert_found(&format!("Authorization: Bearer {jwt}"), jwt, Secret);
     assert_found("Authorization: Bearer abc123def456", "abc123def456", Secret);
-    assert_found("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA==", Secret);
+    assert_found(
+        "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+        "dXNlcjpwYXNzd29yZA==",
+        Secret,
+    );
     assert_clean("bearer authentication failed; basic authentication disabled");
 }
 
@@ -51,10 +59,19 @@ fn jwts_and_bearer_tokens() {
 fn vendor_tokens_and_keys() {
     for (text, value) in [
         ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
-        ("token ghp_16C7e42F292c6912E7710c838347Ae178B4a", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+        (
+            "token ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        ),
         ("xoxb-2048-1024-abcdefABCDEF", "xoxb-2048-1024-abcdefABCDEF"),
-        ("key sk-proj-abcdefghijklmnopqrstuvwxyz0123", "sk-proj-abcdefghijklmnopqrstuvwxyz0123"),
-        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+        (
+            "key sk-proj-abcdefghijklmnopqrstuvwxyz0123",
+            "sk-proj-abcdefghijklmnopqrstuvwxyz0123",
+        ),
+        (
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        ),
     ] {
         assert_found(text, value, Secret);
     }
@@ -78,7 +95,11 @@ fn credentials_in_urls() {
 #[test]
 fn secret_assignments_but_not_references_or_settings() {
     assert_found("login password=hunter2 ok", "hunter2", Secret);
-    assert_found(r#"{"clientSecret": "s3cr3t-v4lue"}"#, "s3cr3t-v4lue", Secret);
+    assert_found(
+        r#"{"clientSecret": "s3cr3t-v4lue"}"#,
+        "s3cr3t-v4lue",
+        Secret,
+    );
     assert_found("DB_TOKEN: abc", "abc", Secret);
     for text in [
         "secretName: payments-stripe",
@@ -90,7 +111,11 @@ fn secret_assignments_but_not_references_or_settings() {
         "automountServiceAccountToken: false",
         r#"MountVolume.SetUp failed for volume "db-password" : secret "db-password" not found"#,
     ] {
-        assert!(hits(text).iter().all(|(_, c)| *c != Secret), "{text}: {:?}", hits(text));
+        assert!(
+            hits(text).iter().all(|(_, c)| *c != Secret),
+            "{text}: {:?}",
+            hits(text)
+        );
     }
 }
 
@@ -101,14 +126,25 @@ fn high_entropy_strings_but_not_words_paths_or_digests() {
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         Secret,
     );
-    assert_found("token 9f86d081884c7d659a2feaa0c55ad015", "9f86d081884c7d659a2feaa0c55ad015", Secret);
+    assert_found(
+        "token 9f86d081884c7d659a2feaa0c55ad015",
+        "9f86d081884c7d659a2feaa0c55ad015",
+        Secret,
+    );
     for text in [
         "CreateContainerConfigError ContainerStatusesUnknown1",
         "/api/v1/namespaces/default/pods/checkout-7d4b9c-x2x2z",
         "com/acme/PaymentService2Impl",
+        "1.0.0.100=CrashLoopBackOff",
+        "CrashLoopBackOff1234ImagePullBackOff",
+        "ds1/CrashLoopBackOff/POD-4",
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     ] {
-        assert!(hits(text).iter().all(|(_, c)| *c != Secret), "{text}: {:?}", hits(text));
+        assert!(
+            hits(text).iter().all(|(_, c)| *c != Secret),
+            "{text}: {:?}",
+            hits(text)
+        );
     }
     let digest = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
     assert_found(&format!("image@{digest}"), digest, Digest);
@@ -127,7 +163,11 @@ fn ip_addresses_and_cidrs() {
 
 #[test]
 fn hostnames_urls_and_emails() {
-    assert_found("GET https://api.acme-corp.com/v1", "api.acme-corp.com", Host);
+    assert_found(
+        "GET https://api.acme-corp.com/v1",
+        "api.acme-corp.com",
+        Host,
+    );
     assert_found("connect to http://accounts-db:5432/x", "accounts-db", Host);
     assert_found("nc: bad address 'accounts-db'", "accounts-db", Host);
     assert_found("lookup payments-db on 10.96.0.10:53", "payments-db", Host);
@@ -159,16 +199,40 @@ fn cloud_identifiers() {
         "0b1f6471-1bf0-4dda-aec3-111122223333",
         Subscription,
     );
-    assert_found("/resourceGroups/rg-payments/providers", "rg-payments", ResourceGroup);
-    assert_found("instance i-0abcd1234ef567890 stopped", "i-0abcd1234ef567890", Id);
-    assert_found("uid 8d3f2c1a-1b2c-4d5e-8f90-a1b2c3d4e5f6", "8d3f2c1a-1b2c-4d5e-8f90-a1b2c3d4e5f6", Uid);
-    assert_found("containerd://4f2a9c0b1d2e3f4a5b6c", "4f2a9c0b1d2e3f4a5b6c", Id);
+    assert_found(
+        "/resourceGroups/rg-payments/providers",
+        "rg-payments",
+        ResourceGroup,
+    );
+    assert_found(
+        "instance i-0abcd1234ef567890 stopped",
+        "i-0abcd1234ef567890",
+        Id,
+    );
+    assert_found(
+        "uid 8d3f2c1a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+        "8d3f2c1a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+        Uid,
+    );
+    assert_found(
+        "containerd://4f2a9c0b1d2e3f4a5b6c",
+        "4f2a9c0b1d2e3f4a5b6c",
+        Id,
+    );
 }
 
 #[test]
 fn images_on_public_registries_keep_the_host() {
-    assert_found("pull ghcr.io/acme/payments-api:1.4", "acme/payments-api", Image);
-    assert_found("go github.com/acme/payments/internal", "acme/payments", Repo);
+    assert_found(
+        "pull ghcr.io/acme/payments-api:1.4",
+        "acme/payments-api",
+        Image,
+    );
+    assert_found(
+        "go github.com/acme/payments/internal",
+        "acme/payments",
+        Repo,
+    );
     assert_clean("pull docker.io/library/nginx:1.27");
 }
 

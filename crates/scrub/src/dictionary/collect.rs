@@ -3,12 +3,12 @@
 //! missing Secret is often exactly the name an explanation is about.
 
 use k8s_openapi::{Metadata, Resource};
+use kubewhy_model::ObjectRef;
 use kubewhy_source::meta::ObjectMeta;
 use kubewhy_source::{DynamicObject, Snapshot, dynamic_ref, object_ref};
-use kubewhy_model::ObjectRef;
 use serde_json::Value;
 
-use super::{DictionaryBuilder, MAX_NAME_LEN, kinds, pod};
+use super::{DictionaryBuilder, MAX_NAME_LEN, kinds};
 use crate::Category;
 
 /// Annotations whose values repeat the object itself (its names are collected already).
@@ -32,13 +32,13 @@ macro_rules! metadata_of_every_store {
         fn all_metadata(b: &mut DictionaryBuilder, snapshot: &Snapshot) {
             $(
                 for item in snapshot.$field.iter() {
-                    let reference = object_ref(item);
-                    if <$ty as Resource>::KIND == "Event" {
+                    let kind = <$ty as Resource>::KIND;
+                    if kind == "Event" {
                         // An event's name is its object's name plus a suffix.
                         namespace(b, item.metadata());
                         continue;
                     }
-                    object_metadata(b, snapshot, &reference, item.metadata());
+                    object_metadata(b, snapshot, kind, item.metadata(), || object_ref(item));
                 }
             )*
         }
@@ -48,31 +48,51 @@ macro_rules! metadata_of_every_store {
 kubewhy_source::for_each_kind!(metadata_of_every_store);
 
 /// The names in one object's metadata: its own name (under its top owner's when it has one),
-/// namespace, label and annotation values, owners and uid.
+/// namespace, label and annotation values, owners and uid. `reference` is only built for
+/// objects with owners, to find the top one.
 pub(super) fn object_metadata(
     b: &mut DictionaryBuilder,
     snapshot: &Snapshot,
-    reference: &ObjectRef,
+    kind: &str,
     meta: &ObjectMeta,
+    reference: impl FnOnce() -> ObjectRef,
 ) {
-    let category = Category::of_kind(&reference.kind);
-    let has_owner = meta.owner_references.as_ref().is_some_and(|o| !o.is_empty());
-    let root = has_owner.then(|| snapshot.root_of(reference));
-    match root.filter(|r| r.kind != reference.kind || r.name != reference.name) {
-        Some(root) => {
-            b.owned_name(
-                &reference.name,
-                category,
-                &root.name,
-                Category::of_kind(&root.kind),
-            );
+    let name = meta.name.as_deref().unwrap_or("");
+    let category = Category::of_kind(kind);
+    let owners = meta.owner_references.as_deref().unwrap_or(&[]);
+    // Objects with the same controller share its top owner: look it up once per controller.
+    let controller = owners
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or_else(|| owners.first());
+    let root = controller.and_then(|owner| {
+        // Uids are unique in a cluster; manifests without them are keyed by the owner's name.
+        let by_name;
+        let key = if owner.uid.is_empty() {
+            let ns = meta.namespace.as_deref().unwrap_or("");
+            by_name = format!("{ns}/{}/{}", owner.kind, owner.name);
+            by_name.as_str()
+        } else {
+            owner.uid.as_str()
+        };
+        if let Some(root) = b.roots.get(key) {
+            return root.clone();
+        }
+        let root = snapshot.root_of(&reference());
+        let root = (root.kind != kind || root.name != name).then_some((root.kind, root.name));
+        b.roots.insert(key.into(), root.clone());
+        root
+    });
+    match root {
+        Some((root_kind, root_name)) => {
+            b.owned_name(name, category, &root_name, Category::of_kind(&root_kind));
         }
         None => {
-            b.add(&reference.name, category);
+            b.add(name, category);
         }
     }
     namespace(b, meta);
-    for owner in meta.owner_references.iter().flatten() {
+    for owner in owners {
         b.add(&owner.name, Category::of_kind(&owner.kind));
     }
     labels(b, meta.labels.iter().flatten().map(|(_, v)| v.as_str()));
@@ -112,7 +132,9 @@ pub(super) fn container_name(b: &mut DictionaryBuilder, name: &str) {
 /// A value of free text (an annotation, an env value): the whole value when it is short, and
 /// every host-like token in it (`accounts-db` in `postgres://accounts-db:5432/app`).
 pub(super) fn free_value(b: &mut DictionaryBuilder, value: &str, category: Category) {
-    if value.len() <= MAX_NAME_LEN && !value.contains('\n') {
+    // A URL is scrubbed by its parts (its host, its credentials), which reads better than one
+    // pseudonym for the whole of it.
+    if value.len() <= MAX_NAME_LEN && !value.contains('\n') && !value.contains("://") {
         b.add(value, category);
     }
     if value.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')) {
@@ -120,7 +142,16 @@ pub(super) fn free_value(b: &mut DictionaryBuilder, value: &str, category: Categ
             .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
             .map(|t| t.trim_matches(['.', '-', '_']))
         {
-            if token.len() >= 4 && token.len() < value.len() && token.contains(['-', '.']) {
+            if token.len() < 4 || token.len() >= value.len() || !token.contains(['-', '.']) {
+                continue;
+            }
+            let service = token
+                .strip_suffix(".svc.cluster.local")
+                .or_else(|| token.strip_suffix(".svc"))
+                .and_then(|s| s.split_once('.'));
+            if let Some((name, namespace)) = service {
+                b.service(name, namespace);
+            } else {
                 let kind = if token.contains('.') {
                     Category::Host
                 } else {
@@ -132,31 +163,22 @@ pub(super) fn free_value(b: &mut DictionaryBuilder, value: &str, category: Categ
     }
 }
 
-/// A reference `{kind, name, namespace}` as found in many fields.
-pub(super) fn reference(
-    b: &mut DictionaryBuilder,
-    kind: Option<&str>,
-    name: Option<&str>,
-    namespace: Option<&str>,
-) {
-    if let Some(name) = name {
-        b.add(name, kind.map_or(Category::Name, Category::of_kind));
-    }
-    if let Some(ns) = namespace {
-        b.add(ns, Category::Namespace);
-    }
-}
-
 fn looks_like_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-        && s.bytes().all(|c| c.is_ascii_hexdigit() || c == '-')
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// A dynamic object: its metadata, then every string in its body whose key says it is a name
 /// or a host (`secretName`, `serviceName`, `issuerRef.name`, `hosts`).
 fn dynamic(b: &mut DictionaryBuilder, snapshot: &Snapshot, object: &DynamicObject) {
-    object_metadata(b, snapshot, &dynamic_ref(object), &object.metadata);
+    let kind = object.types.as_ref().map_or("", |t| t.kind.as_str());
+    object_metadata(b, snapshot, kind, &object.metadata, || dynamic_ref(object));
     walk(b, &object.data, None, 0);
 }
 
@@ -169,11 +191,11 @@ fn walk(b: &mut DictionaryBuilder, value: &Value, key: Option<&str>, depth: usiz
         Value::Object(map) => {
             let kind = map.get("kind").and_then(Value::as_str);
             for (k, v) in map {
-                if k == "name" && kind.is_some() {
-                    if let Some(name) = v.as_str() {
-                        b.add(name, kind.map_or(Category::Object, Category::of_kind));
-                        continue;
-                    }
+                if k == "name"
+                    && let (Some(kind), Some(name)) = (kind, v.as_str())
+                {
+                    b.add(name, Category::of_kind(kind));
+                    continue;
                 }
                 walk(b, v, Some(k), depth + 1);
             }

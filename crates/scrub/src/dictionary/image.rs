@@ -21,7 +21,10 @@ pub(crate) struct ImageRef<'a> {
 
 /// Splits an image reference; `docker-pullable://` and similar prefixes of image ids are dropped.
 pub(crate) fn parse(image: &str) -> Option<ImageRef<'_>> {
-    let image = image.split_once("://").map_or(image, |(_, rest)| rest).trim();
+    let image = image
+        .split_once("://")
+        .map_or(image, |(_, rest)| rest)
+        .trim();
     let (rest, digest) = match image.split_once('@') {
         Some((rest, digest)) => (rest, Some(digest)),
         None => (image, None),
@@ -32,9 +35,7 @@ pub(crate) fn parse(image: &str) -> Option<ImageRef<'_>> {
         None => (rest, None),
     };
     let (registry, path) = match rest.split_once('/') {
-        Some((first, path))
-            if first.contains(['.', ':']) || first == "localhost" =>
-        {
+        Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => {
             (Some(first), path)
         }
         _ => (None, rest),
@@ -50,6 +51,11 @@ pub(crate) fn parse(image: &str) -> Option<ImageRef<'_>> {
 /// Adds the names in an image reference: a private registry host, the repository path, its
 /// organisation and last segment, and the digest.
 pub(super) fn register(b: &mut DictionaryBuilder, image: &str) {
+    // Pods repeat their template's images: look at each once.
+    if image.is_empty() || b.images.contains(image) {
+        return;
+    }
+    b.images.insert(image.into());
     let Some(image) = parse(image) else { return };
     let v = vocabulary();
     if let Some(digest) = image.digest {

@@ -4,24 +4,22 @@
 
 use kubewhy_source::Snapshot;
 use kubewhy_source::k8s::core::v1::{ObjectReference, Pod};
-use kubewhy_source::meta::LabelSelector;
 use kubewhy_source::k8s::networking::v1::IngressBackend;
+use kubewhy_source::meta::LabelSelector;
 
 use super::{DictionaryBuilder, collect, image, pod};
 use crate::Category;
 
 pub(super) fn collect(b: &mut DictionaryBuilder, s: &Snapshot) {
-    for p in s.pods.iter() {
+    for p in &s.pods {
         pod_names(b, p);
     }
     workloads(b, s);
     services(b, s);
     ingresses(b, s);
-    for hpa in s.horizontal_pod_autoscalers.iter() {
-        if let Some(spec) = &hpa.spec {
-            let target = &spec.scale_target_ref;
-            b.add(&target.name, Category::of_kind(&target.kind));
-        }
+    for hpa in &s.horizontal_pod_autoscalers {
+        let target = &hpa.spec.scale_target_ref;
+        b.add(&target.name, Category::of_kind(&target.kind));
     }
     webhooks(b, s);
     storage(b, s);
@@ -29,13 +27,16 @@ pub(super) fn collect(b: &mut DictionaryBuilder, s: &Snapshot) {
     endpoints(b, s);
     nodes(b, s);
     events(b, s);
-    for pdb in s.pod_disruption_budgets.iter() {
+    for pdb in &s.pod_disruption_budgets {
         selector(b, pdb.spec.as_ref().and_then(|p| p.selector.as_ref()));
     }
-    for policy in s.network_policies.iter() {
-        selector(b, policy.spec.as_ref().and_then(|p| p.pod_selector.as_ref()));
+    for policy in &s.network_policies {
+        selector(
+            b,
+            policy.spec.as_ref().and_then(|p| p.pod_selector.as_ref()),
+        );
     }
-    for sa in s.service_accounts.iter() {
+    for sa in &s.service_accounts {
         for secret in sa.secrets.iter().flatten() {
             b.add(secret.name.as_deref().unwrap_or(""), Category::SecretName);
         }
@@ -69,7 +70,11 @@ fn selector(b: &mut DictionaryBuilder, selector: Option<&LabelSelector>) {
     let Some(selector) = selector else { return };
     collect::labels(
         b,
-        selector.match_labels.iter().flatten().map(|(_, v)| v.as_str()),
+        selector
+            .match_labels
+            .iter()
+            .flatten()
+            .map(|(_, v)| v.as_str()),
     );
     for expression in selector.match_expressions.iter().flatten() {
         collect::labels(b, expression.values.iter().flatten().map(String::as_str));
@@ -77,22 +82,22 @@ fn selector(b: &mut DictionaryBuilder, selector: Option<&LabelSelector>) {
 }
 
 fn workloads(b: &mut DictionaryBuilder, s: &Snapshot) {
-    for d in s.deployments.iter().filter_map(|d| d.spec.as_ref()) {
+    for d in s.deployments.iter().map(|d| &d.spec) {
         selector(b, Some(&d.selector));
         pod::template(b, &d.template);
     }
-    for r in s.replica_sets.iter().filter_map(|r| r.spec.as_ref()) {
+    for r in s.replica_sets.iter().map(|r| &r.spec) {
         selector(b, Some(&r.selector));
         if let Some(t) = &r.template {
             pod::template(b, t);
         }
     }
-    for d in s.daemon_sets.iter().filter_map(|d| d.spec.as_ref()) {
+    for d in s.daemon_sets.iter().map(|d| &d.spec) {
         selector(b, Some(&d.selector));
         pod::template(b, &d.template);
     }
-    for set in s.stateful_sets.iter() {
-        let Some(spec) = &set.spec else { continue };
+    for set in &s.stateful_sets {
+        let spec = &set.spec;
         selector(b, Some(&spec.selector));
         pod::template(b, &spec.template);
         if let Some(service) = &spec.service_name {
@@ -101,19 +106,26 @@ fn workloads(b: &mut DictionaryBuilder, s: &Snapshot) {
         }
         for claim in spec.volume_claim_templates.iter().flatten() {
             b.add(claim.metadata.name.as_deref().unwrap_or(""), Category::Pvc);
-            let class = claim.spec.as_ref().and_then(|c| c.storage_class_name.as_ref());
+            let class = claim
+                .spec
+                .as_ref()
+                .and_then(|c| c.storage_class_name.as_ref());
             b.add(class.map_or("", String::as_str), Category::StorageClass);
         }
     }
     for job in s.jobs.iter().filter_map(|j| j.spec.as_ref()) {
         pod::template(b, &job.template);
     }
-    for cron in s.cron_jobs.iter().filter_map(|c| c.spec.as_ref()) {
+    for cron in s.cron_jobs.iter().map(|c| &c.spec) {
         if let Some(job) = &cron.job_template.spec {
             pod::template(b, &job.template);
         }
     }
-    for rc in s.replication_controllers.iter().filter_map(|r| r.spec.as_ref()) {
+    for rc in s
+        .replication_controllers
+        .iter()
+        .filter_map(|r| r.spec.as_ref())
+    {
         collect::labels(b, rc.selector.iter().flatten().map(|(_, v)| v.as_str()));
         if let Some(t) = &rc.template {
             pod::template(b, t);
@@ -122,7 +134,7 @@ fn workloads(b: &mut DictionaryBuilder, s: &Snapshot) {
 }
 
 fn services(b: &mut DictionaryBuilder, s: &Snapshot) {
-    for service in s.services.iter() {
+    for service in &s.services {
         let name = service.metadata.name.as_deref().unwrap_or("");
         let ns = service.metadata.namespace.as_deref().unwrap_or("");
         b.service(name, ns);
@@ -144,7 +156,7 @@ fn services(b: &mut DictionaryBuilder, s: &Snapshot) {
 }
 
 fn ingresses(b: &mut DictionaryBuilder, s: &Snapshot) {
-    for ingress in s.ingresses.iter() {
+    for ingress in &s.ingresses {
         let ns = ingress.metadata.namespace.as_deref().unwrap_or("");
         if let Some(spec) = &ingress.spec {
             if let Some(class) = &spec.ingress_class_name {
@@ -161,7 +173,10 @@ fn ingresses(b: &mut DictionaryBuilder, s: &Snapshot) {
                 }
             }
             for tls in spec.tls.iter().flatten() {
-                b.add(tls.secret_name.as_deref().unwrap_or(""), Category::SecretName);
+                b.add(
+                    tls.secret_name.as_deref().unwrap_or(""),
+                    Category::SecretName,
+                );
                 for h in tls.hosts.iter().flatten() {
                     host(b, Some(h));
                 }
@@ -220,15 +235,25 @@ fn webhooks(b: &mut DictionaryBuilder, s: &Snapshot) {
 }
 
 fn storage(b: &mut DictionaryBuilder, s: &Snapshot) {
-    for claim in s.persistent_volume_claims.iter().filter_map(|c| c.spec.as_ref()) {
-        b.add(claim.storage_class_name.as_deref().unwrap_or(""), Category::StorageClass);
+    for claim in s
+        .persistent_volume_claims
+        .iter()
+        .filter_map(|c| c.spec.as_ref())
+    {
+        b.add(
+            claim.storage_class_name.as_deref().unwrap_or(""),
+            Category::StorageClass,
+        );
         b.add(claim.volume_name.as_deref().unwrap_or(""), Category::Pv);
         if let Some(source) = &claim.data_source {
             b.add(&source.name, Category::of_kind(&source.kind));
         }
     }
     for volume in s.persistent_volumes.iter().filter_map(|v| v.spec.as_ref()) {
-        b.add(volume.storage_class_name.as_deref().unwrap_or(""), Category::StorageClass);
+        b.add(
+            volume.storage_class_name.as_deref().unwrap_or(""),
+            Category::StorageClass,
+        );
         if let Some(claim) = &volume.claim_ref {
             object_reference(b, claim, Category::Pvc);
         }
@@ -256,12 +281,19 @@ fn rbac(b: &mut DictionaryBuilder, s: &Snapshot) {
         .role_bindings
         .iter()
         .map(|r| (&r.role_ref, &r.subjects))
-        .chain(s.cluster_role_bindings.iter().map(|r| (&r.role_ref, &r.subjects)));
+        .chain(
+            s.cluster_role_bindings
+                .iter()
+                .map(|r| (&r.role_ref, &r.subjects)),
+        );
     for (role, subjects) in bindings {
         b.add(&role.name, Category::of_kind(&role.kind));
         for subject in subjects.iter().flatten() {
             b.add(&subject.name, Category::of_kind(&subject.kind));
-            b.add(subject.namespace.as_deref().unwrap_or(""), Category::Namespace);
+            b.add(
+                subject.namespace.as_deref().unwrap_or(""),
+                Category::Namespace,
+            );
         }
     }
 }
@@ -285,7 +317,11 @@ fn endpoints(b: &mut DictionaryBuilder, s: &Snapshot) {
             object_reference(b, target, Category::Name);
         }
     }
-    for endpoint in s.endpoint_slices.iter().flat_map(|e| e.endpoints.iter().flatten()) {
+    for endpoint in s
+        .endpoint_slices
+        .iter()
+        .flat_map(|e| e.endpoints.iter().flatten())
+    {
         b.add(endpoint.node_name.as_deref().unwrap_or(""), Category::Node);
         b.add(endpoint.hostname.as_deref().unwrap_or(""), Category::Name);
         if let Some(target) = &endpoint.target_ref {
@@ -295,7 +331,7 @@ fn endpoints(b: &mut DictionaryBuilder, s: &Snapshot) {
 }
 
 fn nodes(b: &mut DictionaryBuilder, s: &Snapshot) {
-    for node in s.nodes.iter() {
+    for node in &s.nodes {
         if let Some(provider) = node.spec.as_ref().and_then(|n| n.provider_id.as_ref()) {
             // `aws:///us-east-1a/i-0abc...`: the instance id is the last segment.
             let id = provider.rsplit('/').next().unwrap_or(provider);
@@ -306,7 +342,10 @@ fn nodes(b: &mut DictionaryBuilder, s: &Snapshot) {
             .iter()
             .flat_map(|st| st.addresses.iter().flatten());
         for address in addresses {
-            if matches!(address.type_.as_str(), "Hostname" | "InternalDNS" | "ExternalDNS") {
+            if matches!(
+                address.type_.as_str(),
+                "Hostname" | "InternalDNS" | "ExternalDNS"
+            ) {
                 b.add(&address.address, Category::Host);
             }
         }
@@ -314,7 +353,7 @@ fn nodes(b: &mut DictionaryBuilder, s: &Snapshot) {
 }
 
 fn events(b: &mut DictionaryBuilder, s: &Snapshot) {
-    for event in s.events.iter() {
+    for event in &s.events {
         object_reference(b, &event.involved_object, Category::Name);
         if let Some(related) = &event.related {
             object_reference(b, related, Category::Name);

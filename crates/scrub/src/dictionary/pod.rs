@@ -8,12 +8,23 @@ use kubewhy_source::k8s::core::v1::{
 
 use super::{DictionaryBuilder, collect, image};
 use crate::Category;
-use crate::detect::{detectors, key_looks_secret, value_is_placeholder};
+use crate::detect::{key_looks_secret, value_is_placeholder};
 
 /// Env var names whose values are secrets even when the generic rule would not say so.
 const SECRET_SEGMENTS: &[&str] = &[
-    "KEY", "PASS", "PASSWORD", "SECRET", "TOKEN", "PWD", "CREDENTIALS", "AUTH", "PRIVATE", "DSN",
-    "SALT", "SIGNING", "WEBHOOK",
+    "KEY",
+    "PASS",
+    "PASSWORD",
+    "SECRET",
+    "TOKEN",
+    "PWD",
+    "CREDENTIALS",
+    "AUTH",
+    "PRIVATE",
+    "DSN",
+    "SALT",
+    "SIGNING",
+    "WEBHOOK",
 ];
 
 /// A pod template: its labels and its spec.
@@ -28,7 +39,11 @@ pub(super) fn template(b: &mut DictionaryBuilder, template: &PodTemplateSpec) {
 
 /// Everything a pod spec names.
 pub(super) fn spec_names(b: &mut DictionaryBuilder, spec: &PodSpec) {
-    for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+    for c in spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+    {
         container(b, c);
     }
     for c in spec.ephemeral_containers.iter().flatten() {
@@ -47,8 +62,15 @@ pub(super) fn spec_names(b: &mut DictionaryBuilder, spec: &PodSpec) {
     if let Some(node) = &spec.node_name {
         b.add(node, Category::Node);
     }
-    collect::labels(b, spec.node_selector.iter().flatten().map(|(_, v)| v.as_str()));
-    let objects = [&spec.priority_class_name, &spec.runtime_class_name, &spec.hostname];
+    collect::labels(
+        b,
+        spec.node_selector.iter().flatten().map(|(_, v)| v.as_str()),
+    );
+    let objects = [
+        &spec.priority_class_name,
+        &spec.runtime_class_name,
+        &spec.hostname,
+    ];
     for name in objects.into_iter().flatten() {
         b.add(name, Category::Object);
     }
@@ -84,9 +106,7 @@ fn env(b: &mut DictionaryBuilder, env: Option<&[EnvVar]>, env_from: Option<&[Env
             }
         }
         if let Some(value) = &var.value {
-            if b.first_time(&var.name, value) {
-                env_value(b, &var.name, value);
-            }
+            env_value(b, &var.name, value);
         }
     }
     for source in env_from.into_iter().flatten() {
@@ -99,16 +119,22 @@ fn env(b: &mut DictionaryBuilder, env: Option<&[EnvVar]>, env_from: Option<&[Env
     }
 }
 
-/// An env value is a secret when its name looks secret or a secret detector fires on it;
-/// otherwise it is a value, and its host-like tokens are hosts.
+/// An env value is a secret when its name looks secret; otherwise it is a value, and its
+/// host-like tokens are hosts.
 pub(super) fn env_value(b: &mut DictionaryBuilder, name: &str, value: &str) {
-    if value.trim().is_empty() || value_is_placeholder(value) {
+    if b.env_name_is_secret(name, env_name_looks_secret) {
+        if !value_is_placeholder(value) {
+            b.add(value, Category::Secret);
+        }
         return;
     }
-    if env_name_looks_secret(name) || contains_secret(value) {
-        b.add(value, Category::Secret);
+    // A value seen before was classified then (pods repeat their template's env).
+    if b.contains(value.trim()) || value.trim().is_empty() || value_is_placeholder(value) {
         return;
     }
+    // A value that holds a secret (a URL with credentials, a random key under an innocent
+    // name) is still safe as a name: the detectors run over every text, and a secret they find
+    // swallows any name it overlaps.
     collect::free_value(b, value, Category::Value);
 }
 
@@ -117,19 +143,6 @@ fn env_name_looks_secret(name: &str) -> bool {
         || name
             .split(['_', '-', '.'])
             .any(|segment| SECRET_SEGMENTS.contains(&segment.to_ascii_uppercase().as_str()))
-}
-
-fn contains_secret(value: &str) -> bool {
-    if value.len() < 8 {
-        return false;
-    }
-    let mut hits = Vec::new();
-    // Without the detectors the value is still scrubbed as a name, and every text is checked
-    // by them again before anything is sent.
-    if let Ok(detectors) = detectors() {
-        detectors.find(value, false, &mut hits);
-    }
-    !hits.is_empty()
 }
 
 fn volume_names(b: &mut DictionaryBuilder, volume: &Volume) {
@@ -157,10 +170,12 @@ fn volume_names(b: &mut DictionaryBuilder, volume: &Volume) {
             b.add(&c.name, Category::ConfigMap);
         }
     }
-    if let Some(csi) = &volume.csi {
-        if let Some(secret) = &csi.node_publish_secret_ref {
-            b.add(&secret.name, Category::SecretName);
-        }
+    if let Some(secret) = volume
+        .csi
+        .as_ref()
+        .and_then(|csi| csi.node_publish_secret_ref.as_ref())
+    {
+        b.add(&secret.name, Category::SecretName);
     }
     if let Some(nfs) = &volume.nfs {
         b.add(&nfs.server, Category::Host);

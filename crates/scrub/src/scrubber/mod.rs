@@ -12,7 +12,9 @@ use crate::config::Compiled;
 use crate::detect::{Detectors, detectors};
 use crate::dictionary::{Dictionary, DictionaryBuilder, Pattern, Segment};
 use crate::spans::{Source, Span, Target};
-use crate::{Category, Part, Policy, PseudonymTable, ScrubConfig, ScrubError, Scrubbed, mask_credential};
+use crate::{
+    Category, Part, Policy, PseudonymTable, ScrubConfig, ScrubError, Scrubbed, mask_credential,
+};
 
 /// Scrubs text and JSON under one policy, with one pseudonym table.
 #[derive(Debug, Clone)]
@@ -141,19 +143,10 @@ impl Scrubber {
         match spans.first() {
             None => Ok(()),
             Some(span) => Err(ScrubError::Leak {
-                what: self.describe(span.target),
+                what: describe(span.target),
                 masked: mask_credential(&text[span.start..span.end]),
                 offset: span.start,
             }),
-        }
-    }
-
-    fn describe(&self, target: Target) -> &'static str {
-        match target {
-            Target::Secret => "a secret",
-            Target::Found(Category::Custom) => "a match of a [scrub] pattern",
-            Target::Found(_) => "an address or identifier",
-            Target::Pattern(..) => "a name from the cluster",
         }
     }
 
@@ -192,7 +185,7 @@ impl Scrubber {
                     Source::Extra => extra,
                 };
                 match dictionary.pattern(id) {
-                    Pattern::Name(id) => name_pseudonym(&mut self.table, dictionary, *id, &taken),
+                    Pattern::Name(id) => name_pseudonym(&mut self.table, dictionary, id, &taken),
                     Pattern::Composite(segments) => {
                         let mut out = String::new();
                         for segment in segments {
@@ -211,6 +204,16 @@ impl Scrubber {
                 }
             }
         }
+    }
+}
+
+/// What the final check found, for the error message.
+fn describe(target: Target) -> &'static str {
+    match target {
+        Target::Secret => "a secret",
+        Target::Found(Category::Custom) => "a match of a [scrub] pattern",
+        Target::Found(_) => "an address or identifier",
+        Target::Pattern(..) => "a name from the cluster",
     }
 }
 

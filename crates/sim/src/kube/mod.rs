@@ -4,7 +4,6 @@
 mod handler;
 mod resources;
 mod table;
-mod tls;
 
 use std::{
     collections::HashMap,
@@ -161,12 +160,12 @@ impl KubeSim {
         let (stop, stopped) = watch::channel(());
         let app = handler::router(Arc::clone(&state));
         let cert_pem = if options.tls {
-            let (cert, key) = tls::self_signed()?;
-            let config = tls::server_config(&cert, &key)?;
-            tokio::spawn(tls::serve(listener, config, app, stopped));
+            let (cert, key) = crate::tls::self_signed()?;
+            let config = crate::tls::server_config(&cert, &key)?;
+            tokio::spawn(crate::tls::serve_tls(listener, config, app, stopped));
             Some(cert)
         } else {
-            tokio::spawn(tls::serve_plain(listener, app, stopped));
+            tokio::spawn(crate::tls::serve_plain(listener, app, stopped));
             None
         };
         Ok(Self {

@@ -1,17 +1,28 @@
-//! The file source: manifests, `kubectl get -o json|yaml` output, and the folders written by
-//! `kubectl cluster-info dump --output-directory`, pod logs included.
+//! The file source: manifests, `kubectl get -o json|yaml` output, the folders written by
+//! `kubectl cluster-info dump --output-directory` (pod logs included), troubleshoot support
+//! bundles, sonobuoy results and OpenShift must-gathers, as folders or as the archives
+//! themselves (`.tar.gz`, `.tgz`, `.tar`, `.gz`).
 //!
 //! Reading never stops at the first bad document: every problem is collected with its
-//! `file:line`, and everything that could be read is kept.
+//! `file:line` (`archive#member:line` inside archives), and everything that could be read is
+//! kept. What is left out on purpose (companion files, Helm charts) and what was guessed (the
+//! kind of objects written without one) is said in info lines.
 
+mod archive;
+mod gather;
+mod infer;
+mod inferred;
+mod layout;
+mod legacy;
 mod logs;
 mod parse;
 
 use std::{
     fmt,
-    io::Read,
     path::{Path, PathBuf},
 };
+
+use kubewhy_model::Warning;
 
 use crate::{Reporter, Snapshot, SourceEvent};
 
@@ -29,7 +40,8 @@ pub struct Input {
 /// A problem with one input, at one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
-    /// `file:line`, or just `file` when the whole file is the problem.
+    /// `file:line` (`archive#member:line` inside an archive), or just the file when the whole
+    /// file is the problem.
     pub location: String,
     /// What is wrong.
     pub message: String,
@@ -50,9 +62,13 @@ pub struct Loaded {
     pub snapshot: Snapshot,
     /// Every problem met, in input order.
     pub errors: Vec<InputError>,
+    /// What was done with the input besides reading it, as info lines: companion files and
+    /// Helm charts skipped, kinds inferred.
+    pub notes: Vec<Warning>,
 }
 
-/// Reads files, folders (recursively, in name order) and `-` for stdin, then parses them.
+/// Reads files, folders (recursively, in name order), archives and `-` for stdin, then parses
+/// them.
 #[must_use]
 pub fn load(paths: &[PathBuf]) -> Loaded {
     load_with(paths, &Reporter::default())
@@ -62,28 +78,29 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
 /// blocks: run it off the async runtime's workers.
 #[must_use]
 pub fn load_with(paths: &[PathBuf], reporter: &Reporter) -> Loaded {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
+    let mut gathered = gather::Gathered::default();
     for path in paths {
-        if path.as_os_str() == "-" {
-            let mut text = String::new();
-            match std::io::stdin().read_to_string(&mut text) {
-                Ok(_) => inputs.push(Input {
-                    name: "<stdin>".into(),
-                    text,
-                }),
-                Err(e) => errors.push(io_error(Path::new("<stdin>"), &e)),
-            }
-        } else {
-            collect(path, true, &mut inputs, &mut errors);
+        if reporter.is_cancelled() {
+            break;
         }
+        gather::gather(path, &mut gathered);
     }
-    for error in &errors {
+    for error in &gathered.errors {
         reporter.send(SourceEvent::InputError(error.clone()));
     }
-    let mut loaded = parse_with(inputs, reporter);
-    errors.append(&mut loaded.errors);
-    loaded.errors = errors;
+    for note in &gathered.notes {
+        reporter.send(SourceEvent::Warning(note.clone()));
+    }
+    let mut loaded = Loaded {
+        errors: gathered.errors,
+        notes: gathered.notes,
+        ..Loaded::default()
+    };
+    for (target, text) in gathered.logs {
+        loaded.snapshot.logs.insert(target, text);
+    }
+    loaded.snapshot.cluster_version = gathered.version;
+    parse::parse_texts(&gathered.texts, &mut loaded, reporter);
     loaded
 }
 
@@ -92,51 +109,4 @@ pub(crate) fn wanted(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     matches!(ext, "yaml" | "yml" | "json") || logs::is_log_file(name)
-}
-
-fn collect(path: &Path, explicit: bool, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
-    let hidden = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with('.') && n.len() > 1 && n != "..");
-    if hidden && !explicit {
-        return;
-    }
-    if path.is_dir() {
-        let entries = match std::fs::read_dir(path) {
-            Ok(entries) => entries,
-            Err(e) => return errors.push(io_error(path, &e)),
-        };
-        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        children.sort();
-        for child in children {
-            collect(&child, false, inputs, errors);
-        }
-    } else if explicit || wanted(path) {
-        match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => inputs.push(Input {
-                    name: path.display().to_string(),
-                    text,
-                }),
-                Err(_) => errors.push(InputError {
-                    location: path.display().to_string(),
-                    message: "not UTF-8 text; expected YAML, JSON or a pod log".into(),
-                }),
-            },
-            Err(e) => errors.push(io_error(path, &e)),
-        }
-    }
-}
-
-fn io_error(path: &Path, error: &std::io::Error) -> InputError {
-    let message = match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => error.to_string(),
-    };
-    InputError {
-        location: path.display().to_string(),
-        message,
-    }
 }

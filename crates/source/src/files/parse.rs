@@ -5,7 +5,13 @@ use kube::api::DynamicObject;
 use kubewhy_model::{ObjectRef, Origin};
 use serde_json::Value;
 
-use super::{Input, InputError, Loaded, logs};
+use super::{
+    Input, InputError, Loaded,
+    gather::Text,
+    infer::{self, Hint},
+    inferred::{How, Inferences},
+    legacy, logs,
+};
 use crate::{Listings, Progress, Reporter, SourceEvent};
 
 /// Parses every input into one snapshot, collecting errors instead of stopping at them.
@@ -18,44 +24,66 @@ pub fn parse(inputs: impl IntoIterator<Item = Input>) -> Loaded {
 /// what was read so far) when the run is cancelled.
 #[must_use]
 pub fn parse_with(inputs: impl IntoIterator<Item = Input>, reporter: &Reporter) -> Loaded {
-    let inputs: Vec<Input> = inputs.into_iter().collect();
+    let texts = inputs.into_iter().map(|input| Text {
+        hint: infer::by_path(&input.name),
+        root: input.name.clone(),
+        file: input.name,
+        member: None,
+        content: input.text,
+    });
     let mut loaded = Loaded::default();
+    parse_texts(&texts.collect::<Vec<_>>(), &mut loaded, reporter);
+    loaded
+}
+
+/// Parses texts into `loaded`, then seals its snapshot.
+pub(crate) fn parse_texts(texts: &[Text], loaded: &mut Loaded, reporter: &Reporter) {
     loaded.snapshot.listings = Listings::files();
     let (mut items, mut bytes) = (0, 0);
-    for (i, input) in inputs.iter().enumerate() {
+    let mut inferences = Inferences::default();
+    for (i, text) in texts.iter().enumerate() {
         if reporter.is_cancelled() {
             break;
         }
         let errors_before = loaded.errors.len();
         let objects_before = loaded.snapshot.objects_scanned();
-        let documents = parse_one(input, &mut loaded, reporter);
+        let documents = parse_one(text, loaded, &mut inferences, reporter);
         for error in &loaded.errors[errors_before..] {
             reporter.send(SourceEvent::InputError(error.clone()));
         }
         items += loaded.snapshot.objects_scanned() - objects_before;
-        bytes += input.text.len() as u64;
+        bytes += text.content.len() as u64;
         reporter.send(SourceEvent::Progress(Progress {
-            what: input.name.clone(),
+            what: text.location(),
             items,
             pages: documents,
             bytes,
             done: true,
             steps_done: i + 1,
-            steps: inputs.len(),
+            steps: texts.len(),
         }));
+    }
+    for note in inferences.notes() {
+        reporter.send(SourceEvent::Warning(note.clone()));
+        loaded.notes.push(note);
     }
     for duplicate in loaded.snapshot.seal() {
         tracing::debug!("{duplicate} appears more than once; the last copy read is kept");
     }
-    loaded
 }
 
-/// Parses one input; returns how many documents it held.
-fn parse_one(input: &Input, loaded: &mut Loaded, reporter: &Reporter) -> usize {
+/// Parses one text; returns how many documents it held.
+fn parse_one(
+    input: &Text,
+    loaded: &mut Loaded,
+    inferences: &mut Inferences,
+    reporter: &Reporter,
+) -> usize {
     let errors_before = loaded.errors.len();
-    let file_name = input.name.rsplit('/').next().unwrap_or(&input.name);
+    let name = input.location();
+    let file_name = name.rsplit('/').next().unwrap_or(&name);
     let previous = file_name.contains("previous");
-    let (rest, logs) = logs::extract(&input.text, previous);
+    let (rest, logs) = logs::extract(&input.content, previous);
     for (target, text) in logs {
         loaded.snapshot.logs.insert(target, text);
     }
@@ -64,11 +92,13 @@ fn parse_one(input: &Input, loaded: &mut Loaded, reporter: &Reporter) -> usize {
         return 0;
     }
     let mut sink = Sink {
-        name: &input.name,
+        name: &name,
+        input,
         loaded,
         reporter,
         documents: 0,
         object_errors: Vec::new(),
+        inferences,
     };
     if trimmed.starts_with(['{', '[']) {
         json_stream(&rest, &mut sink);
@@ -84,25 +114,30 @@ fn parse_one(input: &Input, loaded: &mut Loaded, reporter: &Reporter) -> usize {
 
 /// Receives documents and errors for one input.
 struct Sink<'a> {
+    /// `file` or `archive#member`, in front of every error's line.
     name: &'a str,
+    input: &'a Text,
     loaded: &'a mut Loaded,
     reporter: &'a Reporter,
     documents: usize,
     object_errors: Vec<ObjectError>,
+    /// Kinds inferred, for the info lines.
+    inferences: &'a mut Inferences,
 }
 
 /// Objects of one input that failed to decode for the same cause.
 struct ObjectError {
     line: usize,
-    what: String,
+    what: Option<String>,
     cause: String,
     more: usize,
 }
 
 impl Sink<'_> {
-    /// An object that could not be decoded. A list of a thousand pods with the same bad field
-    /// is one error, naming the first pod and counting the rest.
-    fn object_error(&mut self, line: usize, what: String, cause: String) {
+    /// An object that could not be read. A list of a thousand pods with the same bad field is
+    /// one error, naming the first pod and counting the rest.
+    fn object_error(&mut self, line: usize, what: Option<String>, cause: impl Into<String>) {
+        let cause = cause.into();
         match self.object_errors.iter_mut().find(|e| e.cause == cause) {
             Some(seen) => seen.more += 1,
             None => self.object_errors.push(ObjectError {
@@ -122,7 +157,11 @@ impl Sink<'_> {
                 1 => " (and 1 more object in this file)".to_owned(),
                 n => format!(" (and {n} more objects in this file)"),
             };
-            self.error(e.line, format!("{}: {}{more}", e.what, e.cause));
+            let message = match e.what {
+                Some(what) => format!("{what}: {}{more}", e.cause),
+                None => format!("{}{more}", e.cause),
+            };
+            self.error(e.line, message);
         }
     }
 
@@ -133,8 +172,9 @@ impl Sink<'_> {
         });
     }
 
-    /// Adds a document's value: an object, a list of them, or nothing.
-    fn value(&mut self, line: usize, value: Value) {
+    /// Adds a document's value: an object, a list of them, or nothing. `in_list` says the value
+    /// is an item of a list, as `kubectl get` and archivers write cluster state.
+    fn value(&mut self, line: usize, value: Value, in_list: bool) {
         match value {
             Value::Null => {}
             Value::Array(items) => {
@@ -142,12 +182,13 @@ impl Sink<'_> {
                     if self.reporter.is_cancelled() {
                         return;
                     }
-                    self.value(line, item);
+                    self.value(line, item, true);
                 }
             }
-            Value::Object(_) => self.object(line, value),
-            other => self.error(
+            Value::Object(_) => self.object(line, value, in_list),
+            other => self.object_error(
                 line,
+                None,
                 format!(
                     "expected a Kubernetes object (a mapping with apiVersion and kind), found {}",
                     describe(&other)
@@ -156,21 +197,95 @@ impl Sink<'_> {
         }
     }
 
-    fn object(&mut self, line: usize, mut value: Value) {
-        let api_version = value
+    /// The kind of an object written without one: from the path, else from its fields. Only
+    /// objects with `metadata` qualify: anything else is not a Kubernetes object at all.
+    fn infer(&mut self, value: &Value) -> Option<Hint> {
+        value.get("metadata")?.as_object()?;
+        let (hint, how) = match self.input.hint {
+            Some(hint) => (hint, How::Path),
+            None => (infer::by_shape(value)?, How::Shape),
+        };
+        self.inferences
+            .record(&self.input.root, self.name, how, hint.kind);
+        Some(hint)
+    }
+
+    fn object(&mut self, line: usize, mut value: Value, in_list: bool) {
+        let mut inferred = false;
+        let kind = match value.get("kind").and_then(Value::as_str) {
+            Some(kind) => kind.to_owned(),
+            // `{metadata, items}`: a list that lost its kind, as client-go writes them.
+            None if value.get("items").is_some_and(Value::is_array) => {
+                return self.list(line, "", "", value);
+            }
+            None => {
+                let Some(hint) = self.infer(&value) else {
+                    return self.object_error(
+                        line,
+                        None,
+                        "object has no `kind`; is this a Kubernetes manifest?",
+                    );
+                };
+                inferred = true;
+                if let Some(map) = value.as_object_mut() {
+                    map.insert("kind".to_owned(), hint.kind.into());
+                    map.entry("apiVersion")
+                        .or_insert_with(|| hint.api_version.into());
+                }
+                hint.kind.to_owned()
+            }
+        };
+        if kind.ends_with("List") && value.get("items").is_some_and(Value::is_array) {
+            let api_version = value
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            return self.list(line, &api_version, &kind, value);
+        }
+        let mut api_version = value
             .get("apiVersion")
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        let Some(kind) = value.get("kind").and_then(Value::as_str).map(str::to_owned) else {
-            return self.error(line, "object has no `kind`; is this a Kubernetes manifest?");
-        };
-        if kind.ends_with("List") && value.get("items").is_some_and(Value::is_array) {
-            return self.list(line, &api_version, &kind, value);
-        }
         if api_version.is_empty() {
-            return self.error(line, format!("{kind} has no `apiVersion`"));
+            return self.object_error(line, None, format!("{kind} has no `apiVersion`"));
         }
+        let written = legacy::convert(&api_version, &kind, &mut value)
+            .map(|current| std::mem::replace(&mut api_version, current.to_owned()));
+        if inferred && kind == "Ingress" && legacy::has_beta_backends(&value) {
+            legacy::ingress(&mut value);
+        }
+        self.note_cluster_state(&value, in_list);
+        self.insert(line, &api_version, &kind, value, written.as_deref());
+    }
+
+    /// Objects with a status as the API server writes it, in a list or with server-set
+    /// metadata, are cluster state, not manifests.
+    fn note_cluster_state(&mut self, value: &Value, in_list: bool) {
+        if self.loaded.snapshot.cluster_state {
+            return;
+        }
+        let status = value
+            .get("status")
+            .and_then(Value::as_object)
+            .is_some_and(|s| !s.is_empty());
+        let server_set = ["/metadata/uid", "/metadata/resourceVersion"]
+            .iter()
+            .any(|p| value.pointer(p).is_some());
+        if status && (in_list || server_set) {
+            self.loaded.snapshot.cluster_state = true;
+        }
+    }
+
+    fn insert(
+        &mut self,
+        line: usize,
+        api_version: &str,
+        kind: &str,
+        mut value: Value,
+        written: Option<&str>,
+    ) {
         let name = value
             .pointer("/metadata/name")
             .and_then(Value::as_str)
@@ -192,44 +307,41 @@ impl Sink<'_> {
             None => format!("{kind} {name}"),
         };
         let reference = ObjectRef::new(
-            api_version.clone(),
-            kind.clone(),
+            api_version.to_owned(),
+            kind.to_owned(),
             namespace.as_deref(),
             name,
         );
-        self.loaded
-            .snapshot
-            .record_unsorted_keys(&reference, &value);
-        self.loaded.snapshot.record_origin(
+        let snapshot = &mut self.loaded.snapshot;
+        snapshot.record_unsorted_keys(&reference, &value);
+        snapshot.record_origin(
             &reference,
             Origin {
-                file: self.name.to_owned(),
-                member: None,
+                file: self.input.file.clone(),
+                member: self.input.member.clone(),
                 line,
             },
         );
+        snapshot.record_written(&reference, written);
         if let Some(Value::Object(meta)) = value.get_mut("metadata") {
             // `kubectl get` shows these; they are noise to kubewhy and can be large.
             meta.shift_remove("managedFields");
         }
-        match self
-            .loaded
-            .snapshot
-            .insert_typed(&api_version, &kind, value)
-        {
+        match snapshot.insert_typed(api_version, kind, value) {
             Ok(None) => {}
             Ok(Some(value)) => match serde_json::from_value::<DynamicObject>(value) {
-                Ok(object) => self.loaded.snapshot.dynamic.push(object),
-                Err(e) => self.object_error(line, what, e.to_string()),
+                Ok(object) => snapshot.dynamic.push(object),
+                Err(e) => self.object_error(line, Some(what), e.to_string()),
             },
             Err(e) => {
                 let path = e.path().to_string();
-                self.object_error(line, what, format!("field `{path}`: {}", e.inner()));
+                self.object_error(line, Some(what), format!("field `{path}`: {}", e.inner()));
             }
         }
     }
 
-    /// `kind: List` holds full objects; `PodList` and friends hold items without `kind`.
+    /// `kind: List` holds full objects; `PodList` and friends hold items without `kind`, and
+    /// lists written without a kind hold items whose kind the path or fields tell.
     fn list(&mut self, line: usize, api_version: &str, kind: &str, mut value: Value) {
         let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
         let Some(Value::Array(items)) = value.get_mut("items").map(Value::take) else {
@@ -244,7 +356,7 @@ impl Sink<'_> {
                 map.entry("apiVersion")
                     .or_insert_with(|| api_version.into());
             }
-            self.value(line, item);
+            self.value(line, item, true);
         }
     }
 }
@@ -269,7 +381,7 @@ fn json_stream(text: &str, sink: &mut Sink<'_>) {
             Some(Ok(value)) => {
                 sink.documents += 1;
                 let skipped = text[start..].len() - text[start..].trim_start().len();
-                sink.value(line_at(text, start + skipped), value);
+                sink.value(line_at(text, start + skipped), value, false);
             }
             Some(Err(e)) => {
                 let message = e.to_string();
@@ -299,7 +411,11 @@ fn yaml_stream(text: &str, sink: &mut Sink<'_>) {
         match serde_yaml_ng::from_str::<Value>(doc) {
             Ok(value) => {
                 let offset = doc.len() - doc.trim_start().len();
-                sink.value(first_line + doc[..offset].matches('\n').count(), value);
+                sink.value(
+                    first_line + doc[..offset].matches('\n').count(),
+                    value,
+                    false,
+                );
             }
             Err(e) => {
                 let line = first_line + e.location().map_or(0, |l| l.line().saturating_sub(1));
@@ -365,5 +481,56 @@ mod tests {
         let firsts: Vec<usize> = docs.iter().map(|(line, _)| *line).collect();
         assert_eq!(firsts, [1, 3, 6]);
         assert_eq!(docs[1].1.trim(), "b: 2");
+    }
+
+    fn one(name: &str, text: &str) -> Loaded {
+        parse([Input {
+            name: name.into(),
+            text: text.into(),
+        }])
+    }
+
+    #[test]
+    fn lists_with_a_status_are_cluster_state_whatever_their_kind() {
+        let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {}\n";
+        assert!(!one("deploy.yaml", manifest).snapshot.observed());
+        let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec: {}\n  status: {replicas: 1}\n";
+        assert!(one("get.yaml", list).snapshot.observed());
+    }
+
+    #[test]
+    fn removed_versions_are_read_as_current_and_remembered() {
+        let loaded = one(
+            "old.yaml",
+            "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: report, namespace: shop}\nspec: {schedule: '@daily', jobTemplate: {}}\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let cron = loaded
+            .snapshot
+            .cron_jobs
+            .get(Some("shop"), "report")
+            .unwrap();
+        let reference = crate::object_ref(cron);
+        assert_eq!(reference.api_version, "batch/v1");
+        assert_eq!(
+            loaded.snapshot.written_api_version(&reference),
+            Some("batch/v1beta1")
+        );
+        assert_eq!(loaded.snapshot.written_api_versions().count(), 1);
+    }
+
+    #[test]
+    fn kinds_are_inferred_only_for_objects_with_metadata() {
+        let loaded = one(
+            "pods/shop.json",
+            r#"[{"metadata": {"name": "a"}, "spec": {"containers": []}}, {"retries": 3}]"#,
+        );
+        assert_eq!(loaded.snapshot.pods.len(), 1);
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        assert_eq!(loaded.notes.len(), 1);
+        assert_eq!(
+            loaded.notes[0].message,
+            "pods/shop.json: read 1 object without `kind` as Pod (from the file's path)"
+        );
     }
 }

@@ -15,7 +15,10 @@ use kube::{
     Api, Client,
     api::{ApiResource, LogParams},
 };
-use kubewhy_model::{LogTarget, SourceInfo, SourceKind, Warning, WarningKind};
+use kubewhy_model::{
+    ClusterVersion, KubernetesVersion, LogTarget, SourceInfo, SourceKind, VersionFrom, Warning,
+    WarningKind,
+};
 
 use crate::{Collected, Reporter, Scope, Snapshot, SourceEvent, k8s::core::v1::Pod};
 
@@ -126,6 +129,8 @@ pub struct LiveSource {
     default_namespace: String,
     /// The API server's clock at its first answer (its `Date` header).
     server_time: Option<Timestamp>,
+    /// The release the API server reports at `/version`.
+    server_version: Option<KubernetesVersion>,
 }
 
 impl std::fmt::Debug for LiveSource {
@@ -154,7 +159,7 @@ impl LiveSource {
             source,
         };
         let client = Client::try_from(config).map_err(unreachable)?;
-        let server_time = tokio::time::timeout(timeout, server_date(&client))
+        let (server_time, server_version) = tokio::time::timeout(timeout, server_date(&client))
             .await
             .unwrap_or_else(|_| {
                 Err(kube::Error::Service(
@@ -169,6 +174,7 @@ impl LiveSource {
             kind: options.kind.unwrap_or(SourceKind::Live),
             default_namespace,
             server_time,
+            server_version,
         })
     }
 
@@ -222,12 +228,19 @@ impl LiveSource {
             }
             snapshot.listings.record(&listed.kind, listed.listing);
         }
-        snapshot.observed_at = Some(self.server_time.unwrap_or_else(Timestamp::now));
+        snapshot.set_clock(self.server_time.unwrap_or_else(Timestamp::now));
+        snapshot.cluster_version = self.server_version.map(|version| ClusterVersion {
+            version,
+            from: VersionFrom::Cluster,
+            file: None,
+        });
         let snapshot = seal(snapshot).await;
         let info = SourceInfo {
             kind: self.kind,
             context: Some(self.context.clone()),
             observed_at: snapshot.observed_at().map(|t| t.to_string()),
+            observed_at_inferred: false,
+            kubernetes_version: Some(snapshot.kubernetes_version()),
         };
         Collected {
             snapshot,
@@ -339,7 +352,10 @@ async fn seal(mut snapshot: Snapshot) -> Snapshot {
 }
 
 /// Asks for `/version` and returns the server's clock from the answer's `Date` header.
-async fn server_date(client: &Client) -> kube::Result<Option<Timestamp>> {
+/// Asks `/version`: its `Date` header is the API server's clock, its body the release.
+async fn server_date(
+    client: &Client,
+) -> kube::Result<(Option<Timestamp>, Option<KubernetesVersion>)> {
     let request = http::Request::get("/version")
         .body(kube::client::Body::empty())
         .map_err(kube::Error::HttpError)?;
@@ -360,7 +376,25 @@ async fn server_date(client: &Client) -> kube::Result<Option<Timestamp>> {
             .boxed(),
         ));
     }
-    Ok(date)
+    // An answer without a readable release still proves the server is there.
+    let version = match response.into_body().collect_bytes().await {
+        Ok(body) => release_of(&body),
+        Err(_) => None,
+    };
+    Ok((date, version))
+}
+
+/// The release in a `/version` body: `gitVersion`, else `major` and `minor`.
+fn release_of(body: &[u8]) -> Option<KubernetesVersion> {
+    let info: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let field = |name: &str| info.get(name).and_then(serde_json::Value::as_str);
+    field("gitVersion")
+        .and_then(|v| v.parse().ok())
+        .or_else(|| {
+            format!("{}.{}", field("major")?, field("minor")?)
+                .parse()
+                .ok()
+        })
 }
 
 /// Parses an HTTP date (`Fri, 20 Nov 2026 09:30:00 GMT`).
@@ -415,5 +449,20 @@ mod tests {
             Some("2026-11-20T09:30:00Z")
         );
         assert_eq!(super::parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn the_release_comes_from_the_version_body() {
+        let eks = br#"{"major":"1","minor":"27+","gitVersion":"v1.27.4-eks-2d98532"}"#;
+        assert_eq!(
+            super::release_of(eks).map(|v| v.to_string()).as_deref(),
+            Some("1.27")
+        );
+        let bare = br#"{"major":"1","minor":"20"}"#;
+        assert_eq!(
+            super::release_of(bare).map(|v| v.to_string()).as_deref(),
+            Some("1.20")
+        );
+        assert_eq!(super::release_of(b"<html>"), None);
     }
 }

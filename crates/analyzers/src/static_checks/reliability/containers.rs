@@ -9,12 +9,18 @@ use kubewhy_source::{
     k8s::core::v1::{Container, Probe},
 };
 
-use super::{container_of, finding};
-use crate::{Context, workload::Workload};
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{container_of, get_in},
+    workload::Workload,
+};
 
-pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot = cx;
     let mut findings = Vec::new();
-    for workload in snapshot.workloads() {
+    for workload in cx.workloads() {
         let long_running = long_running(workload);
         for (container, init) in workload.containers() {
             let mut found: Vec<Finding> = image(workload, container).into_iter().collect();
@@ -28,7 +34,11 @@ pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
             ));
             found.extend(duplicate_env(workload, container));
             found.extend(env_refs(snapshot, workload, container));
-            findings.extend(found.into_iter().map(|f| f.in_container(&container.name)));
+            findings.extend(
+                found
+                    .into_iter()
+                    .map(|f| f.container(&container.name, init)),
+            );
         }
     }
     findings
@@ -49,8 +59,8 @@ fn image(workload: &Workload, container: &Container) -> Option<Finding> {
         container_of(&container.name, &workload.object)
     );
     Some(finding(
-        "image-tag-latest",
-        workload.object.clone(),
+        ids::IMAGE_TAG_LATEST,
+        &workload.object,
         "FloatingImageTag",
         message,
     ))
@@ -78,8 +88,8 @@ fn resources(workload: &Workload, container: &Container) -> Vec<Finding> {
             container_of(&container.name, &workload.object)
         );
         out.push(finding(
-            "container-cpu-request-unset",
-            workload.object.clone(),
+            ids::CONTAINER_CPU_REQUEST_UNSET,
+            &workload.object,
             "NoCpuRequest",
             message,
         ));
@@ -90,8 +100,8 @@ fn resources(workload: &Workload, container: &Container) -> Vec<Finding> {
             container_of(&container.name, &workload.object)
         );
         out.push(finding(
-            "container-memory-limit-unset",
-            workload.object.clone(),
+            ids::CONTAINER_MEMORY_LIMIT_UNSET,
+            &workload.object,
             "NoMemoryLimit",
             message,
         ));
@@ -117,13 +127,13 @@ fn probes(workload: &Workload, container: &Container, want_probes: bool) -> Vec<
     let missing = [
         (
             &container.liveness_probe,
-            "container-liveness-probe-missing",
+            ids::CONTAINER_LIVENESS_PROBE_MISSING,
             "NoLivenessProbe",
             "liveness",
         ),
         (
             &container.readiness_probe,
-            "container-readiness-probe-missing",
+            ids::CONTAINER_READINESS_PROBE_MISSING,
             "NoReadinessProbe",
             "readiness",
         ),
@@ -134,7 +144,7 @@ fn probes(workload: &Workload, container: &Container, want_probes: bool) -> Vec<
                 "Container {} has no {what} probe.",
                 container_of(&container.name, &workload.object)
             );
-            out.push(finding(check, workload.object.clone(), reason, message));
+            out.push(finding(check, &workload.object, reason, message));
         }
     }
     let probes = [
@@ -149,8 +159,8 @@ fn probes(workload: &Workload, container: &Container, want_probes: bool) -> Vec<
                 container_of(&container.name, &workload.object)
             );
             out.push(finding(
-                "probe-port-not-exposed",
-                workload.object.clone(),
+                ids::PROBE_PORT_NOT_EXPOSED,
+                &workload.object,
                 "ProbePortNotExposed",
                 message,
             ));
@@ -159,7 +169,9 @@ fn probes(workload: &Workload, container: &Container, want_probes: bool) -> Vec<
     out
 }
 
-/// The probe's port and handler when no TCP container port has that number or name.
+/// The probe's port and handler when no TCP container port has that number or name. A number
+/// on a container that declares no ports is fine: declared ports are informational, and the
+/// kubelet probes whatever port the process listens on.
 fn unexposed_port(container: &Container, probe: &Probe) -> Option<(String, &'static str)> {
     let target = if let Some(http) = &probe.http_get {
         (http.port.clone(), "httpGet")
@@ -168,6 +180,10 @@ fn unexposed_port(container: &Container, probe: &Probe) -> Option<(String, &'sta
     } else {
         (IntOrString::Int(probe.grpc.as_ref()?.port), "grpc")
     };
+    let declares_none = container.ports.as_ref().is_none_or(Vec::is_empty);
+    if declares_none && matches!(target.0, IntOrString::Int(_)) {
+        return None;
+    }
     let exposed = container.ports.iter().flatten().any(|p| {
         p.protocol.as_deref().is_none_or(|proto| proto == "TCP")
             && match &target.0 {
@@ -194,8 +210,8 @@ fn duplicate_env(workload: &Workload, container: &Container) -> Vec<Finding> {
                 var.name
             );
             out.push(finding(
-                "env-var-duplicate",
-                workload.object.clone(),
+                ids::ENV_VAR_DUPLICATE,
+                &workload.object,
                 "DuplicateEnvVar",
                 message,
             ));
@@ -206,8 +222,9 @@ fn duplicate_env(workload: &Workload, container: &Container) -> Vec<Finding> {
 
 /// `valueFrom` references to ConfigMaps, their keys, or Secrets that the input does not hold.
 /// Secret keys stay unchecked: kubewhy never reads Secret data.
-fn env_refs(snapshot: &Snapshot, workload: &Workload, container: &Container) -> Vec<Finding> {
+fn env_refs(cx: &Context<'_>, workload: &Workload, container: &Container) -> Vec<Finding> {
     let namespace = workload.object.namespace.as_deref();
+    let snapshot: &Snapshot = cx;
     let mut out = Vec::new();
     for var in container.env.iter().flatten() {
         let Some(from) = &var.value_from else {
@@ -216,9 +233,9 @@ fn env_refs(snapshot: &Snapshot, workload: &Workload, container: &Container) -> 
         let problem = if let Some(r) = from
             .config_map_key_ref
             .as_ref()
-            .filter(|r| r.optional != Some(true))
+            .filter(|r| r.optional != Some(true) && cx.collected("ConfigMap", namespace))
         {
-            match snapshot.config_maps.get(namespace, &r.name) {
+            match get_in(&snapshot.config_maps, namespace, &r.name) {
                 None => Some(format!("the missing ConfigMap {}", r.name)),
                 Some(cm) => {
                     let has = cm.data.as_ref().is_some_and(|d| d.contains_key(&r.key))
@@ -232,11 +249,9 @@ fn env_refs(snapshot: &Snapshot, workload: &Workload, container: &Container) -> 
         } else if let Some(r) = from
             .secret_key_ref
             .as_ref()
-            .filter(|r| r.optional != Some(true))
+            .filter(|r| r.optional != Some(true) && cx.collected("Secret", namespace))
         {
-            snapshot
-                .secrets
-                .get(namespace, &r.name)
+            get_in(&snapshot.secrets, namespace, &r.name)
                 .is_none()
                 .then(|| format!("the missing Secret {}", r.name))
         } else {
@@ -249,8 +264,8 @@ fn env_refs(snapshot: &Snapshot, workload: &Workload, container: &Container) -> 
                 container_of(&container.name, &workload.object)
             );
             out.push(finding(
-                "env-ref-missing",
-                workload.object.clone(),
+                ids::ENV_REF_MISSING,
+                &workload.object,
                 "EnvRefMissing",
                 message,
             ));

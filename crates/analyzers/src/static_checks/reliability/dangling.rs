@@ -2,8 +2,6 @@
 //! that select nothing, Ingress backends and autoscaler targets that do not exist, and port names
 //! or numbers that Kubernetes would reject.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
@@ -12,12 +10,13 @@ use kubewhy_source::{
     meta, object_ref,
 };
 
-use super::{dynamic_of_kind, exists, finding, pod_label_sets, show_labels};
-use crate::workload::workloads;
-
-/// Pod label sets by namespace: selectors only look inside their own namespace, and scanning
-/// every label set for every Service is quadratic on a large cluster.
-type LabelSets = BTreeMap<String, Vec<BTreeMap<String, String>>>;
+use super::exists;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{container_of, dynamic_of_kind, get_in, show_labels},
+};
 
 /// A HorizontalPodAutoscaler of any API version, reduced to what the checks read.
 pub(super) struct Autoscaler {
@@ -60,48 +59,49 @@ pub(super) fn autoscalers(snapshot: &Snapshot) -> Vec<Autoscaler> {
     typed.chain(dynamic).collect()
 }
 
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
-    let mut labels = LabelSets::new();
-    for (namespace, set) in pod_label_sets(snapshot) {
-        labels
-            .entry(namespace.unwrap_or_default())
-            .or_default()
-            .push(set);
-    }
-    let mut findings = services(snapshot, &labels);
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
+    let mut findings = services(cx);
     for ingress in &snapshot.ingresses {
-        findings.extend(ingress_backends(snapshot, ingress));
+        let namespace = ingress.metadata.namespace.as_deref();
+        if cx.collected("Service", namespace) {
+            findings.extend(ingress_backends(snapshot, ingress));
+        }
     }
     for hpa in autoscalers(snapshot) {
         let namespace = hpa.object.namespace.as_deref();
-        if !exists(snapshot, &hpa.target_kind, namespace, &hpa.target_name) {
+        // A kind that was not listed, or listed elsewhere, proves nothing missing.
+        if cx.collected(&hpa.target_kind, namespace)
+            && !exists(cx, &hpa.target_kind, namespace, &hpa.target_name)
+        {
             let message = format!(
                 "{} scales {} {}, which does not exist.",
                 hpa.object, hpa.target_kind, hpa.target_name
             );
             findings.push(finding(
-                "hpa-target-dangling",
-                hpa.object,
+                ids::HPA_TARGET_DANGLING,
+                &hpa.object,
                 "TargetMissing",
                 message,
             ));
         }
     }
-    findings.extend(network_policies(snapshot, &labels));
+    findings.extend(network_policies(cx));
     findings.extend(service_monitors(snapshot));
-    findings.extend(target_ports(snapshot));
+    findings.extend(target_ports(cx));
     findings
 }
 
-fn selects_any(labels: &LabelSets, namespace: Option<&str>, selector: &LabelSelector) -> bool {
-    labels
-        .get(namespace.unwrap_or(""))
-        .is_some_and(|sets| sets.iter().any(|l| selector.matches(l)))
+/// Whether a selector matches the pods, or the pod template, of any pod maker in the namespace
+/// (`default` for objects written without one).
+fn selects_any(cx: &Context<'_>, namespace: Option<&str>, selector: &LabelSelector) -> bool {
+    cx.pod_makers_in(namespace.unwrap_or_default())
+        .any(|w| selector.matches(w.labels()))
 }
 
-fn services(snapshot: &Snapshot, labels: &LabelSets) -> Vec<Finding> {
+fn services(cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for service in &snapshot.services {
+    for service in &cx.services {
         let Some(spec) = &service.spec else { continue };
         let Some(selector) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
             continue;
@@ -110,18 +110,20 @@ fn services(snapshot: &Snapshot, labels: &LabelSets) -> Vec<Finding> {
             continue;
         }
         let object = object_ref(service);
-        if !selects_any(
-            labels,
-            object.namespace.as_deref(),
-            &LabelSelector::from_map(selector),
-        ) {
+        if cx.collected("Pod", object.namespace.as_deref())
+            && !selects_any(
+                cx,
+                object.namespace.as_deref(),
+                &LabelSelector::from_map(selector),
+            )
+        {
             let message = format!(
                 "The selector of {object} ({}) matches no pod template in its namespace.",
                 show_labels(selector)
             );
             out.push(finding(
-                "service-selects-no-workload",
-                object,
+                ids::SERVICE_SELECTS_NO_WORKLOAD,
+                &object,
                 "SelectsNothing",
                 message,
             ));
@@ -155,8 +157,8 @@ fn ingress_backends(snapshot: &Snapshot, ingress: &Ingress) -> Vec<Finding> {
         let message =
             format!("{object} routes to Service {service} port {port}, which does not exist.");
         out.push(finding(
-            "ingress-backend-dangling",
-            object.clone(),
+            ids::INGRESS_BACKEND_DANGLING,
+            &object,
             "BackendMissing",
             message,
         ));
@@ -176,7 +178,7 @@ fn broken_backend(
     let shown = port
         .and_then(|p| p.name.clone().or_else(|| p.number.map(|n| n.to_string())))
         .unwrap_or_default();
-    let Some(service) = snapshot.services.get(namespace, &target.name) else {
+    let Some(service) = get_in(&snapshot.services, namespace, &target.name) else {
         return Some((target.name.clone(), shown));
     };
     let ports = service.spec.as_ref().and_then(|s| s.ports.as_ref());
@@ -193,37 +195,40 @@ fn broken_backend(
     (!found).then(|| (target.name.clone(), shown))
 }
 
-fn network_policies(snapshot: &Snapshot, labels: &LabelSets) -> Vec<Finding> {
+fn network_policies(cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for policy in &snapshot.network_policies {
+    for policy in &cx.network_policies {
         let Some(spec) = &policy.spec else { continue };
         let object = object_ref(policy);
         let namespace = object.namespace.as_deref();
+        if !cx.collected("Pod", namespace) {
+            continue;
+        }
         if let Some(selector) = spec
             .pod_selector
             .as_ref()
             .map(LabelSelector::from_k8s)
             .filter(|s| !s.is_empty())
-            && !selects_any(labels, namespace, &selector)
+            && !selects_any(cx, namespace, &selector)
         {
             let message = format!(
                 "The podSelector of {object} ({}) matches no pod template in its namespace.",
                 show_selector(spec.pod_selector.as_ref())
             );
             out.push(finding(
-                "network-policy-dangling",
-                object.clone(),
+                ids::NETWORK_POLICY_DANGLING,
+                &object,
                 "SelectsNothing",
                 message,
             ));
         }
-        out.extend(peers(labels, &object, spec));
+        out.extend(peers(cx, &object, spec));
     }
     out
 }
 
 /// Peers of ingress and egress rules whose pod selector matches nothing in the namespace.
-fn peers(labels: &LabelSets, object: &ObjectRef, spec: &NetworkPolicySpec) -> Vec<Finding> {
+fn peers(cx: &Context<'_>, object: &ObjectRef, spec: &NetworkPolicySpec) -> Vec<Finding> {
     let namespace = object.namespace.as_deref();
     let mut out = Vec::new();
     let from = spec
@@ -244,16 +249,15 @@ fn peers(labels: &LabelSets, object: &ObjectRef, spec: &NetworkPolicySpec) -> Ve
         };
         let shown = show_selector(Some(selector));
         let parsed = LabelSelector::from_k8s(selector);
-        if parsed.is_empty() || selects_any(labels, namespace, &parsed) || reported.contains(&shown)
-        {
+        if parsed.is_empty() || selects_any(cx, namespace, &parsed) || reported.contains(&shown) {
             continue;
         }
         let message = format!(
             "A rule of {object} allows pods matching {shown}, and no pod template in its namespace matches."
         );
         out.push(finding(
-            "network-policy-peer-selects-no-pods",
-            object.clone(),
+            ids::NETWORK_POLICY_PEER_SELECTS_NO_PODS,
+            object,
             "PeerSelectsNothing",
             message,
         ));
@@ -328,8 +332,8 @@ fn service_monitors(snapshot: &Snapshot) -> Vec<Finding> {
                 names.join(",")
             );
             out.push(finding(
-                "service-monitor-selects-no-services",
-                object,
+                ids::SERVICE_MONITOR_SELECTS_NO_SERVICES,
+                &object,
                 "SelectsNothing",
                 message,
             ));
@@ -351,9 +355,9 @@ fn valid_port_name(name: &str) -> bool {
         && !name.contains("--")
 }
 
-fn target_ports(snapshot: &Snapshot) -> Vec<Finding> {
+fn target_ports(cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for service in &snapshot.services {
+    for service in &cx.services {
         let ports = service.spec.as_ref().and_then(|s| s.ports.as_ref());
         for target in ports
             .into_iter()
@@ -370,32 +374,32 @@ fn target_ports(snapshot: &Snapshot) -> Vec<Finding> {
                 let object = object_ref(service);
                 let message = format!("{object} has a targetPort with the invalid port {bad}.");
                 out.push(finding(
-                    "target-port-invalid",
-                    object,
+                    ids::TARGET_PORT_INVALID,
+                    &object,
                     "InvalidTargetPort",
                     message,
                 ));
             }
         }
     }
-    for workload in workloads(snapshot) {
-        for (container, _) in workload.containers() {
+    for workload in cx.workloads() {
+        for (container, init) in workload.containers() {
             for port in container.ports.iter().flatten() {
                 let Some(name) = port.name.as_deref().filter(|n| !valid_port_name(n)) else {
                     continue;
                 };
                 let message = format!(
                     "Container {} names a port {name}, which is not a valid port name.",
-                    super::container_of(&container.name, &workload.object)
+                    container_of(&container.name, &workload.object)
                 );
                 out.push(
                     finding(
-                        "target-port-invalid",
-                        workload.object.clone(),
+                        ids::TARGET_PORT_INVALID,
+                        &workload.object,
                         "InvalidPortName",
                         message,
                     )
-                    .in_container(&container.name),
+                    .container(&container.name, init),
                 );
             }
         }

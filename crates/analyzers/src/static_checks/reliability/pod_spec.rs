@@ -4,24 +4,30 @@
 use std::collections::BTreeMap;
 
 use kubewhy_model::Finding;
-use kubewhy_source::{LabelSelector, Snapshot, k8s::core::v1::PodAffinityTerm};
+use kubewhy_source::{LabelSelector, k8s::core::v1::PodAffinityTerm};
 
-use super::{REPLICATED, finding};
-use crate::{Context, workload::Workload};
+use super::REPLICATED;
+use crate::{
+    Context,
+    findings::finding,
+    ids,
+    k8s::{namespace_of, show_labels},
+    workload::Workload,
+};
 
 /// Priority classes that Kubernetes ships and that need no PriorityClass object of the user's.
 const ACCEPTED_PRIORITY_CLASSES: &[&str] = &["system-cluster-critical", "system-node-critical"];
 
 pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     // Most of these are policies, off by default; skipping them saves a finding per workload.
-    let on = |id: &str| cx.enabled(id);
+    let on = |id| cx.enabled(id);
     let (anti, node, isolated, ndots) = (
-        on("workload-no-anti-affinity"),
-        on("workload-no-node-affinity"),
-        on("pod-not-isolated"),
-        on("dns-ndots-unset"),
+        on(ids::WORKLOAD_NO_ANTI_AFFINITY),
+        on(ids::WORKLOAD_NO_NODE_AFFINITY),
+        on(ids::POD_NOT_ISOLATED),
+        on(ids::DNS_NDOTS_UNSET),
     );
-    let priority = on("priority-class-not-allowed") || on("restart-policy-never");
+    let priority = on(ids::PRIORITY_CLASS_NOT_ALLOWED) || on(ids::RESTART_POLICY_NEVER);
     let mut findings = Vec::new();
     for workload in cx.workloads() {
         findings.extend(selector(workload));
@@ -54,12 +60,12 @@ fn selector(workload: &Workload) -> Option<Finding> {
             if labels.is_empty() {
                 "none".to_owned()
             } else {
-                super::show_labels(&labels)
+                show_labels(&labels)
             }
         );
         finding(
-            "selector-mismatch",
-            workload.object.clone(),
+            ids::SELECTOR_MISMATCH,
+            &workload.object,
             "SelectorMismatch",
             message,
         )
@@ -75,7 +81,7 @@ fn anti_affinity(workload: &Workload) -> Option<Finding> {
         return None;
     }
     let terms = anti_affinity_terms(workload);
-    let namespace = workload.object.namespace.as_deref().unwrap_or_default();
+    let namespace = namespace_of(&workload.object);
     let labels = workload.labels();
     if spreads_by_host(workload, labels) {
         return None;
@@ -112,8 +118,8 @@ fn anti_affinity(workload: &Workload) -> Option<Finding> {
         ),
     };
     Some(finding(
-        "workload-no-anti-affinity",
-        workload.object.clone(),
+        ids::WORKLOAD_NO_ANTI_AFFINITY,
+        &workload.object,
         reason,
         message,
     ))
@@ -173,8 +179,8 @@ fn node_affinity(workload: &Workload) -> Option<Finding> {
     (!set).then(|| {
         let message = format!("{} defines no node affinity rules.", workload.object);
         finding(
-            "workload-no-node-affinity",
-            workload.object.clone(),
+            ids::WORKLOAD_NO_NODE_AFFINITY,
+            &workload.object,
             "NoNodeAffinity",
             message,
         )
@@ -182,8 +188,12 @@ fn node_affinity(workload: &Workload) -> Option<Finding> {
 }
 
 /// Pods that no NetworkPolicy selects accept traffic from anywhere in the cluster.
-fn isolation(snapshot: &Snapshot, workload: &Workload) -> Option<Finding> {
+fn isolation(snapshot: &Context<'_>, workload: &Workload) -> Option<Finding> {
     let namespace = workload.object.namespace.as_deref();
+    // A policy the snapshot could not see may select the pods.
+    if !snapshot.collected("NetworkPolicy", namespace) {
+        return None;
+    }
     let labels = workload.pod_labels();
     let isolated = snapshot.network_policies.iter().any(|p| {
         p.metadata.namespace.as_deref() == namespace
@@ -196,8 +206,8 @@ fn isolation(snapshot: &Snapshot, workload: &Workload) -> Option<Finding> {
     (!isolated).then(|| {
         let message = format!("No NetworkPolicy selects the pods of {}.", workload.object);
         finding(
-            "pod-not-isolated",
-            workload.object.clone(),
+            ids::POD_NOT_ISOLATED,
+            &workload.object,
             "PodNotIsolated",
             message,
         )
@@ -226,8 +236,8 @@ fn dns(workload: &Workload) -> Option<Finding> {
         workload.object
     );
     Some(finding(
-        "dns-ndots-unset",
-        workload.object.clone(),
+        ids::DNS_NDOTS_UNSET,
+        &workload.object,
         reason,
         message,
     ))
@@ -244,8 +254,8 @@ fn priority_and_restart(workload: &Workload) -> Vec<Finding> {
             ACCEPTED_PRIORITY_CLASSES.join(", ")
         );
         out.push(finding(
-            "priority-class-not-allowed",
-            workload.object.clone(),
+            ids::PRIORITY_CLASS_NOT_ALLOWED,
+            &workload.object,
             "PriorityClassNotAllowed",
             message,
         ));
@@ -256,8 +266,8 @@ fn priority_and_restart(workload: &Workload) -> Vec<Finding> {
             workload.object
         );
         out.push(finding(
-            "restart-policy-never",
-            workload.object.clone(),
+            ids::RESTART_POLICY_NEVER,
+            &workload.object,
             "RestartPolicyNever",
             message,
         ));

@@ -2,17 +2,15 @@
 //! strategies, PodDisruptionBudgets, finished-Job cleanup and API versions that no longer exist.
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use kubewhy_model::{Finding, ObjectRef};
+use kubewhy_model::{Finding, KubernetesVersion, ObjectRef};
 use kubewhy_source::{
-    LabelSelector, Snapshot, dynamic_ref,
-    k8s::{core::v1::PodTemplateSpec, policy::v1::PodDisruptionBudget},
-    meta, object_ref,
+    LabelSelector, Snapshot, dynamic_ref, k8s::policy::v1::PodDisruptionBudget, object_ref,
 };
 
-use super::dangling::{Autoscaler, autoscalers};
-use super::{dynamic_of_kind, finding};
-use crate::Context;
 use std::collections::BTreeMap;
+
+use super::dangling::{Autoscaler, autoscalers};
+use crate::{Context, findings::finding, ids, k8s::dynamic_of_kind};
 
 /// API versions that Kubernetes no longer serves, with the kinds an entry covers (none: every
 /// kind) and the release that removed them. Where one group/version lost its kinds in different
@@ -74,126 +72,91 @@ struct Replicated {
 pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     let snapshot: &Snapshot = cx;
     let hpas = autoscalers(snapshot);
-    let replicated = replicated(snapshot);
+    let replicated = replicated(cx);
     let mut findings = Vec::new();
     // Policies, off by default: skipped unless asked for, as they fire on most workloads.
-    if cx.enabled("replicas-below-three") || cx.enabled("hpa-min-replicas-below-three") {
+    if cx.enabled(ids::REPLICAS_BELOW_THREE) || cx.enabled(ids::HPA_MIN_REPLICAS_BELOW_THREE) {
         findings.extend(replicas(snapshot, &replicated, &hpas));
     }
-    if cx.enabled("rollout-strategy-not-rolling") {
+    if cx.enabled(ids::ROLLOUT_STRATEGY_NOT_ROLLING) {
         findings.extend(strategies(snapshot));
     }
     for pdb in &snapshot.pod_disruption_budgets {
         findings.extend(disruption_budget(snapshot, pdb, &replicated, &hpas));
     }
-    if cx.enabled("job-ttl-misconfigured") {
+    if cx.enabled(ids::JOB_TTL_MISCONFIGURED) {
         findings.extend(jobs(snapshot));
     }
-    for object in &snapshot.dynamic {
+    findings.extend(removed_versions(snapshot));
+    findings
+}
+
+/// Objects written in an API version the cluster's release no longer serves. Objects that were
+/// converted on reading (an `extensions/v1beta1` Deployment is analysed as `apps/v1`) are
+/// judged by the version they were written in; the release is the cluster's own when the source
+/// says (`/version`, a bundle's record, `--kubernetes-version`), else the latest.
+fn removed_versions(snapshot: &Snapshot) -> Vec<Finding> {
+    let cluster = snapshot.kubernetes_version();
+    let converted = snapshot
+        .written_api_versions()
+        .map(|(object, written)| (object.clone(), written.to_owned()));
+    let dynamic = snapshot.dynamic.iter().map(|object| {
         let reference = dynamic_ref(object);
-        if let Some(release) = removed_in(&reference.api_version, &reference.kind) {
-            let message = format!(
-                "{reference} uses the API version {}, which Kubernetes {release} removed.",
-                reference.api_version
-            );
-            findings.push(finding(
-                "api-version-removed",
-                reference,
-                "RemovedApiVersion",
-                message,
-            ));
+        let written = reference.api_version.clone();
+        (reference, written)
+    });
+    let mut objects: Vec<(ObjectRef, String)> = converted.chain(dynamic).collect();
+    objects.sort_by(|(a, _), (b, _)| {
+        (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name))
+    });
+    let mut findings = Vec::new();
+    for (reference, written) in objects {
+        let Some(release) = removed_in(&written, &reference.kind) else {
+            continue;
+        };
+        // A release before the removal still serves the version.
+        if release
+            .parse::<KubernetesVersion>()
+            .is_ok_and(|removed| cluster.version < removed)
+        {
+            continue;
         }
+        let message = format!(
+            "{reference} uses the API version {written}, which Kubernetes {release} removed; {}.",
+            cluster.describe()
+        );
+        findings.push(finding(
+            ids::API_VERSION_REMOVED,
+            &reference,
+            "RemovedApiVersion",
+            message,
+        ));
     }
     findings
 }
 
-/// The labels a replicated object's pods carry: its pod template labels, over its selector's
-/// `matchLabels` for manifests written without template labels (as kube-linter reads them).
-fn pod_labels(
-    selector: Option<&BTreeMap<String, String>>,
-    template: Option<&PodTemplateSpec>,
-) -> BTreeMap<String, String> {
-    let mut labels = selector.cloned().unwrap_or_default();
-    let template = template.and_then(|t| t.metadata.as_ref());
-    labels.extend(template.and_then(|m| m.labels.clone()).unwrap_or_default());
-    labels
-}
-
-/// Deployments, StatefulSets, DeploymentConfigs and uncontrolled ReplicaSets and
-/// ReplicationControllers, with one replica where `replicas` is unset.
-fn replicated(snapshot: &Snapshot) -> Vec<Replicated> {
-    let owned = |m: &kubewhy_source::meta::ObjectMeta| m.owner_references.is_some();
-    let mut out = Vec::new();
-    let typed =
-        |object, selector: &meta::LabelSelector, template, replicas: Option<i32>| Replicated {
-            object,
-            labels: pod_labels(selector.match_labels.as_ref(), template),
-            replicas: replicas.unwrap_or(1),
-        };
-    for d in &snapshot.deployments {
-        let s = &d.spec;
-        out.push(typed(
-            object_ref(d),
-            &s.selector,
-            Some(&s.template),
-            s.replicas,
-        ));
-    }
-    for s in &snapshot.stateful_sets {
-        let spec = &s.spec;
-        out.push(typed(
-            object_ref(s),
-            &spec.selector,
-            Some(&spec.template),
-            spec.replicas,
-        ));
-    }
-    for r in snapshot.replica_sets.iter().filter(|r| !owned(&r.metadata)) {
-        let s = &r.spec;
-        out.push(typed(
-            object_ref(r),
-            &s.selector,
-            s.template.as_ref(),
-            s.replicas,
-        ));
-    }
-    for r in snapshot
-        .replication_controllers
+/// Deployments, StatefulSets, DeploymentConfigs, and ReplicaSets and ReplicationControllers
+/// that nothing owns, from the workload index, with one replica where `replicas` is unset. Their
+/// pods carry the pod template's labels over the selector's `matchLabels`, for manifests
+/// written without template labels (as kube-linter reads them).
+fn replicated(cx: &Context<'_>) -> Vec<Replicated> {
+    cx.pod_makers()
         .iter()
-        .filter(|r| !owned(&r.metadata))
-    {
-        let spec = r.spec.as_ref();
-        out.push(Replicated {
-            object: object_ref(r),
-            labels: pod_labels(
-                spec.and_then(|s| s.selector.as_ref()),
-                spec.and_then(|s| s.template.as_ref()),
-            ),
-            replicas: spec.and_then(|s| s.replicas).unwrap_or(1),
-        });
-    }
-    out.extend(dynamic_of_kind(snapshot, "DeploymentConfig").map(deployment_config));
-    out
-}
-
-/// An OpenShift DeploymentConfig, read from its untyped data.
-fn deployment_config(d: &kubewhy_source::DynamicObject) -> Replicated {
-    let field = |path: &str| {
-        d.data
-            .pointer(path)
-            .and_then(|v| serde_json::from_value::<BTreeMap<String, String>>(v.clone()).ok())
-    };
-    let mut labels = field("/spec/selector").unwrap_or_default();
-    labels.extend(field("/spec/template/metadata/labels").unwrap_or_default());
-    let replicas = d
-        .data
-        .pointer("/spec/replicas")
-        .and_then(serde_json::Value::as_i64);
-    Replicated {
-        object: dynamic_ref(d),
-        labels,
-        replicas: replicas.and_then(|n| i32::try_from(n).ok()).unwrap_or(1),
-    }
+        .filter(|w| match w.object.kind.as_str() {
+            "Deployment" | "StatefulSet" | "DeploymentConfig" => true,
+            "ReplicaSet" | "ReplicationController" => w.meta.owner_references.is_none(),
+            _ => false,
+        })
+        .map(|w| {
+            let mut labels = w.match_labels.as_deref().cloned().unwrap_or_default();
+            labels.extend(w.labels().clone());
+            Replicated {
+                object: w.object.clone(),
+                labels,
+                replicas: w.replicas.unwrap_or(1),
+            }
+        })
+        .collect()
 }
 
 fn targets(hpa: &Autoscaler, object: &ObjectRef) -> bool {
@@ -215,8 +178,8 @@ fn replicas(snapshot: &Snapshot, replicated: &[Replicated], hpas: &[Autoscaler])
             replicas_text(r.replicas)
         );
         out.push(finding(
-            "replicas-below-three",
-            r.object.clone(),
+            ids::REPLICAS_BELOW_THREE,
+            &r.object,
             "FewReplicas",
             message,
         ));
@@ -230,8 +193,8 @@ fn replicas(snapshot: &Snapshot, replicated: &[Replicated], hpas: &[Autoscaler])
                 replicas_text(min)
             );
             out.push(finding(
-                "hpa-min-replicas-below-three",
-                hpa.object.clone(),
+                ids::HPA_MIN_REPLICAS_BELOW_THREE,
+                &hpa.object,
                 "LowMinReplicas",
                 message,
             ));
@@ -291,8 +254,8 @@ fn strategies(snapshot: &Snapshot) -> Vec<Finding> {
             let message =
                 format!("{object} uses the {kind} update strategy instead of a rolling update.");
             finding(
-                "rollout-strategy-not-rolling",
-                object,
+                ids::ROLLOUT_STRATEGY_NOT_ROLLING,
+                &object,
                 "NotRolling",
                 message,
             )
@@ -317,8 +280,8 @@ fn disruption_budget(
         let message =
             format!("{object} sets maxUnavailable to 0, so no pod it covers can ever be evicted.");
         out.push(finding(
-            "pdb-max-unavailable-zero",
-            object.clone(),
+            ids::PDB_MAX_UNAVAILABLE_ZERO,
+            &object,
             "MaxUnavailableZero",
             message,
         ));
@@ -326,8 +289,8 @@ fn disruption_budget(
     if spec.unhealthy_pod_eviction_policy.is_none() {
         let message = format!("{object} does not set unhealthyPodEvictionPolicy.");
         out.push(finding(
-            "pdb-unhealthy-eviction-policy-unset",
-            object.clone(),
+            ids::PDB_UNHEALTHY_EVICTION_POLICY_UNSET,
+            &object,
             "PolicyUnset",
             message,
         ));
@@ -378,8 +341,8 @@ fn min_available(
                 r.object
             );
             let mut f = finding(
-                "pdb-min-available-blocks-eviction",
-                object.clone(),
+                ids::PDB_MIN_AVAILABLE_BLOCKS_EVICTION,
+                &object,
                 "MinAvailableTooHigh",
                 message,
             );
@@ -446,8 +409,8 @@ fn jobs(snapshot: &Snapshot) -> Vec<Finding> {
                 "{object} is a standalone Job without ttlSecondsAfterFinished, so it is kept forever once finished."
             );
             out.push(finding(
-                "job-ttl-misconfigured",
-                object,
+                ids::JOB_TTL_MISCONFIGURED,
+                &object,
                 "StandaloneJobNoTtl",
                 message,
             ));
@@ -466,8 +429,8 @@ fn jobs(snapshot: &Snapshot) -> Vec<Finding> {
                 "The Job template of {object} sets ttlSecondsAfterFinished, which competes with the CronJob's history limits."
             );
             out.push(finding(
-                "job-ttl-misconfigured",
-                object,
+                ids::JOB_TTL_MISCONFIGURED,
+                &object,
                 "CronJobTtlSet",
                 message,
             ));

@@ -2,16 +2,22 @@
 //! included: privileges, root users, writable root file systems, raw sockets, ports that need
 //! privileges or expose SSH, and secrets in environment variables.
 
-use kubewhy_model::Finding;
+use kubewhy_model::{CheckId, Finding};
 use kubewhy_source::k8s::core::v1::{Container, PodSecurityContext, SecurityContext};
 
-use super::{describe, finding, windows};
-use crate::workload::Workload;
+use super::windows;
+use crate::{
+    findings::{Build, finding},
+    ids,
+    k8s::describe,
+    workload::Workload,
+};
 
 /// What every container check needs.
 struct Ctx<'a> {
     workload: &'a Workload<'a>,
     container: &'a Container,
+    init: bool,
     /// `container "app" of Deployment web`.
     subject: String,
 }
@@ -25,8 +31,9 @@ impl Ctx<'_> {
         self.workload.spec.security_context.as_ref()
     }
 
-    fn finding(&self, check: &'static str, reason: &str, message: String) -> Finding {
-        finding(check, &self.workload.object, reason, message).in_container(&self.container.name)
+    fn finding(&self, check: CheckId, reason: &str, message: String) -> Finding {
+        finding(check, &self.workload.object, reason, message)
+            .container(&self.container.name, self.init)
     }
 }
 
@@ -43,6 +50,7 @@ pub(super) fn check(workload: &Workload<'_>) -> Vec<Finding> {
         let ctx = Ctx {
             workload,
             container,
+            init,
             subject,
         };
         findings.extend(privileges(&ctx));
@@ -65,7 +73,7 @@ fn privileges(ctx: &Ctx<'_>) -> Vec<Finding> {
             "The {} runs privileged (securityContext.privileged: true).",
             ctx.subject
         );
-        out.push(ctx.finding("container-privileged", "Privileged", message));
+        out.push(ctx.finding(ids::CONTAINER_PRIVILEGED, "Privileged", message));
     }
     out.extend(escalation(ctx));
     out
@@ -80,14 +88,14 @@ fn linux_only(ctx: &Ctx<'_>) -> Vec<Finding> {
             "The {} does not have a read-only root file system (securityContext.readOnlyRootFilesystem is not true).",
             ctx.subject
         );
-        out.push(ctx.finding("container-root-fs-writable", "RootFsWritable", message));
+        out.push(ctx.finding(ids::CONTAINER_ROOT_FS_WRITABLE, "RootFsWritable", message));
     }
     if sc.and_then(|s| s.proc_mount.as_deref()) == Some("Unmasked") {
         let message = format!(
             "The {} exposes /proc unmasked (securityContext.procMount: Unmasked).",
             ctx.subject
         );
-        out.push(ctx.finding("container-proc-unmasked", "ProcUnmasked", message));
+        out.push(ctx.finding(ids::CONTAINER_PROC_UNMASKED, "ProcUnmasked", message));
     }
     out
 }
@@ -116,7 +124,7 @@ fn escalation(ctx: &Ctx<'_>) -> Option<Finding> {
     } else {
         return None;
     };
-    Some(ctx.finding("container-privilege-escalation", reason, message))
+    Some(ctx.finding(ids::CONTAINER_PRIVILEGE_ESCALATION, reason, message))
 }
 
 /// `CAP_NET_RAW`, `net_raw` and `NET_RAW` name the same capability.
@@ -147,7 +155,7 @@ fn net_raw(ctx: &Ctx<'_>) -> Option<Finding> {
         let message = format!("The {} does not drop the NET_RAW capability.", ctx.subject);
         ("NetRawNotDropped", message)
     };
-    Some(ctx.finding("container-net-raw-not-dropped", reason, message))
+    Some(ctx.finding(ids::CONTAINER_NET_RAW_NOT_DROPPED, reason, message))
 }
 
 /// Root group, an explicit root user, or nothing that keeps the container from running as root.
@@ -191,7 +199,7 @@ fn run_as_root(ctx: &Ctx<'_>) -> Option<Finding> {
         );
         ("RunAsNonRootUnset", message)
     };
-    Some(ctx.finding("container-runs-as-root", reason, message))
+    Some(ctx.finding(ids::CONTAINER_RUNS_AS_ROOT, reason, message))
 }
 
 /// Container ports below 1024, and the SSH port.
@@ -201,12 +209,12 @@ fn ports(ctx: &Ctx<'_>) -> Vec<Finding> {
         let number = port.container_port;
         if (1..1024).contains(&number) {
             let message = format!("The {} maps privileged port {number}.", ctx.subject);
-            out.push(ctx.finding("container-privileged-port", "PrivilegedPort", message));
+            out.push(ctx.finding(ids::CONTAINER_PRIVILEGED_PORT, "PrivilegedPort", message));
         }
         let protocol = port.protocol.as_deref().unwrap_or("TCP");
         if number == 22 && protocol == "TCP" {
             let message = format!("The {} exposes port 22/TCP, the SSH port.", ctx.subject);
-            out.push(ctx.finding("container-ssh-port", "SshPort", message));
+            out.push(ctx.finding(ids::CONTAINER_SSH_PORT, "SshPort", message));
         }
     }
     out
@@ -243,7 +251,7 @@ fn environment(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "The {} sets environment variable {} to a literal value in the manifest.",
                 ctx.subject, var.name
             );
-            out.push(ctx.finding("container-secret-in-env-value", "SecretLiteral", message));
+            out.push(ctx.finding(ids::CONTAINER_SECRET_IN_ENV_VALUE, "SecretLiteral", message));
         }
         let secret = var
             .value_from
@@ -254,7 +262,7 @@ fn environment(ctx: &Ctx<'_>) -> Vec<Finding> {
                 "The {} reads environment variable {:?} from key {:?} of Secret {}.",
                 ctx.subject, var.name, secret.key, secret.name
             );
-            out.push(ctx.finding("container-secret-in-env-ref", "SecretKeyRef", message));
+            out.push(ctx.finding(ids::CONTAINER_SECRET_IN_ENV_REF, "SecretKeyRef", message));
         }
     }
     out

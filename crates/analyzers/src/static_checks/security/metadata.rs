@@ -3,75 +3,31 @@
 //! that allow privileged containers, and manifests whose keys are not sorted.
 
 use kubewhy_model::{Finding, ObjectRef};
-use kubewhy_source::{Snapshot, dynamic_ref, k8s::core::v1::Service, meta::ObjectMeta, object_ref};
+use kubewhy_source::{Snapshot, dynamic_ref, k8s::core::v1::Service, object_ref};
 
-use super::{describe, finding};
-use crate::Context;
-
-/// A pod-making object and its own metadata.
-struct PodMaker<'a> {
-    object: ObjectRef,
-    meta: &'a ObjectMeta,
-}
-
-/// Every pod-making object not controlled by another, including those without a pod template:
-/// the policies are about how objects are labelled, not what they run.
-fn pod_makers(snapshot: &Snapshot) -> Vec<PodMaker<'_>> {
-    let mut out = Vec::new();
-    let top = |meta: &ObjectMeta| {
-        !meta
-            .owner_references
-            .iter()
-            .flatten()
-            .any(|o| o.controller == Some(true))
-    };
-    macro_rules! collect {
-        ($($field:ident),*) => {
-            $( out.extend(snapshot.$field.iter().filter(|o| top(&o.metadata)).map(|o| PodMaker {
-                object: object_ref(o),
-                meta: &o.metadata,
-            })); )*
-        };
-    }
-    collect!(
-        deployments,
-        stateful_sets,
-        daemon_sets,
-        replica_sets,
-        replication_controllers,
-        jobs,
-        cron_jobs,
-        pods
-    );
-    let configs = snapshot.dynamic.iter();
-    out.extend(
-        configs
-            .filter(|d| {
-                d.types
-                    .as_ref()
-                    .is_some_and(|t| t.kind == "DeploymentConfig")
-            })
-            .map(|d| PodMaker {
-                object: dynamic_ref(d),
-                meta: &d.metadata,
-            }),
-    );
-    out
-}
+use crate::{
+    Context,
+    findings::finding,
+    ids,
+    k8s::{describe, dynamic_of_kind},
+    workload::Workload,
+};
 
 /// Every metadata and policy check.
 pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     // These policies would fire on nearly every object of most clusters; when they are off,
     // they cost nothing.
-    let namespace = cx.enabled("object-in-default-namespace");
-    let owner = cx.enabled("object-missing-owner-label");
-    let email = cx.enabled("object-missing-email-annotation");
+    let namespace = cx.enabled(ids::OBJECT_IN_DEFAULT_NAMESPACE);
+    let owner = cx.enabled(ids::OBJECT_MISSING_OWNER_LABEL);
+    let email = cx.enabled(ids::OBJECT_MISSING_EMAIL_ANNOTATION);
     let mut findings = Vec::new();
     if namespace || owner || email {
-        for maker in pod_makers(cx) {
+        // Every pod maker that no controller owns: the policies are about how objects are
+        // labelled, not what they run, so those without a pod template count too.
+        for maker in cx.pod_makers().iter().filter(|w| !w.has_controller()) {
             findings.extend(default_namespace(&maker.object).filter(|_| namespace));
-            findings.extend(owner_label(&maker).filter(|_| owner));
-            findings.extend(email_annotation(&maker).filter(|_| email));
+            findings.extend(owner_label(maker).filter(|_| owner));
+            findings.extend(email_annotation(maker).filter(|_| email));
         }
     }
     for service in &cx.services {
@@ -91,7 +47,7 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
                 "LoadBalancer"
             };
             findings.push(finding(
-                "service-exposed-externally",
+                ids::SERVICE_EXPOSED_EXTERNALLY,
                 &object,
                 reason,
                 message,
@@ -99,7 +55,7 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
         }
     }
     findings.extend(privileged_sccs(cx));
-    if cx.enabled("manifest-keys-unsorted") {
+    if cx.enabled(ids::MANIFEST_KEYS_UNSORTED) {
         findings.extend(unsorted_keys(cx));
     }
     findings
@@ -131,21 +87,21 @@ fn default_namespace(object: &ObjectRef) -> Option<Finding> {
         format!("{} is in the default namespace.", describe(object))
     };
     Some(finding(
-        "object-in-default-namespace",
+        ids::OBJECT_IN_DEFAULT_NAMESPACE,
         object,
         "DefaultNamespace",
         message,
     ))
 }
 
-fn owner_label(maker: &PodMaker<'_>) -> Option<Finding> {
+fn owner_label(maker: &Workload<'_>) -> Option<Finding> {
     let labels = maker.meta.labels.as_ref();
     if labels.is_some_and(|l| l.contains_key("owner")) {
         return None;
     }
     let message = format!("{} has no owner label.", describe(&maker.object));
     Some(finding(
-        "object-missing-owner-label",
+        ids::OBJECT_MISSING_OWNER_LABEL,
         &maker.object,
         "NoOwnerLabel",
         message,
@@ -169,7 +125,7 @@ fn email(value: &str) -> bool {
     all(local, "_.+-") && all(host, "-") && all(rest, "-.")
 }
 
-fn email_annotation(maker: &PodMaker<'_>) -> Option<Finding> {
+fn email_annotation(maker: &Workload<'_>) -> Option<Finding> {
     let value = maker.meta.annotations.as_ref().and_then(|a| a.get("email"));
     if value.is_some_and(|v| email(v)) {
         return None;
@@ -181,7 +137,7 @@ fn email_annotation(maker: &PodMaker<'_>) -> Option<Finding> {
     };
     let message = format!("{} has {what}.", describe(&maker.object));
     Some(finding(
-        "object-missing-email-annotation",
+        ids::OBJECT_MISSING_EMAIL_ANNOTATION,
         &maker.object,
         "NoEmailAnnotation",
         message,
@@ -190,14 +146,7 @@ fn email_annotation(maker: &PodMaker<'_>) -> Option<Finding> {
 
 /// OpenShift SecurityContextConstraints, which kubewhy reads as dynamic objects.
 fn privileged_sccs(snapshot: &Snapshot) -> Vec<Finding> {
-    snapshot
-        .dynamic
-        .iter()
-        .filter(|d| {
-            d.types
-                .as_ref()
-                .is_some_and(|t| t.kind == "SecurityContextConstraints")
-        })
+    dynamic_of_kind(snapshot, "SecurityContextConstraints")
         .filter(|d| {
             d.data
                 .get("allowPrivilegedContainer")
@@ -211,7 +160,7 @@ fn privileged_sccs(snapshot: &Snapshot) -> Vec<Finding> {
                 describe(&object)
             );
             finding(
-                "scc-allows-privileged",
+                ids::SCC_ALLOWS_PRIVILEGED,
                 &object,
                 "AllowsPrivileged",
                 message,
@@ -246,7 +195,7 @@ fn unsorted_keys(snapshot: &Snapshot) -> Vec<Finding> {
                 unsorted.got.join(", ")
             );
             out.push(finding(
-                "manifest-keys-unsorted",
+                ids::MANIFEST_KEYS_UNSORTED,
                 &object,
                 "UnsortedKeys",
                 message,

@@ -2,18 +2,24 @@
 //! hostPath volumes (sensitive host directories, container runtime sockets, writable mounts).
 
 use kubewhy_model::{Finding, ObjectRef};
-use kubewhy_source::{Snapshot, k8s::core::v1::Container};
+use kubewhy_source::k8s::core::v1::Container;
 
-use super::{describe, finding, windows};
-use crate::workload::Workload;
+use super::windows;
+use crate::{
+    Context,
+    findings::{Build, finding},
+    ids,
+    k8s::{describe, get_in},
+    workload::Workload,
+};
 
 /// Every pod-level check on `workload`.
-pub(super) fn check(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>, workload: &Workload<'_>) -> Vec<Finding> {
     let mut findings = host_namespaces(workload);
     if !windows(&workload.spec) {
         findings.extend(sysctls(workload));
     }
-    findings.extend(service_account(snapshot, workload));
+    findings.extend(service_account(cx, workload));
     findings.extend(host_paths(workload));
     findings
 }
@@ -22,16 +28,22 @@ fn host_namespaces(workload: &Workload<'_>) -> Vec<Finding> {
     let spec = &workload.spec;
     // Check, field, namespace, reason.
     let shared = [
-        ("pod-host-ipc", "hostIPC", "IPC", "HostIPC", spec.host_ipc),
         (
-            "pod-host-network",
+            ids::POD_HOST_IPC,
+            "hostIPC",
+            "IPC",
+            "HostIPC",
+            spec.host_ipc,
+        ),
+        (
+            ids::POD_HOST_NETWORK,
             "hostNetwork",
             "network",
             "HostNetwork",
             spec.host_network,
         ),
         (
-            "pod-host-pid",
+            ids::POD_HOST_PID,
             "hostPID",
             "process",
             "HostPID",
@@ -98,7 +110,7 @@ fn sysctls(workload: &Workload<'_>) -> Vec<Finding> {
                 s.name
             );
             finding(
-                "pod-unsafe-sysctl",
+                ids::POD_UNSAFE_SYSCTL,
                 &workload.object,
                 "UnsafeSysctl",
                 message,
@@ -107,7 +119,7 @@ fn sysctls(workload: &Workload<'_>) -> Vec<Finding> {
         .collect()
 }
 
-fn service_account(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding> {
+fn service_account(cx: &Context<'_>, workload: &Workload<'_>) -> Vec<Finding> {
     let spec = &workload.spec;
     let object = &workload.object;
     let deprecated = spec.service_account.as_deref().filter(|s| !s.is_empty());
@@ -123,7 +135,7 @@ fn service_account(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding>
              instead of serviceAccountName.",
             describe(object)
         );
-        let check = "pod-deprecated-service-account-field";
+        let check = ids::POD_DEPRECATED_SERVICE_ACCOUNT_FIELD;
         out.push(finding(check, object, "DeprecatedField", message));
     }
     match name {
@@ -137,20 +149,21 @@ fn service_account(snapshot: &Snapshot, workload: &Workload<'_>) -> Vec<Finding>
                 "{} {how} the namespace's default service account.",
                 describe(object)
             );
-            let check = "pod-default-service-account";
+            let check = ids::POD_DEFAULT_SERVICE_ACCOUNT;
             out.push(finding(check, object, "DefaultServiceAccount", message));
         }
         Some(name) => {
-            if snapshot
-                .service_accounts
-                .get(object.namespace.as_deref(), name)
-                .is_none()
-            {
+            // A Running pod proves the account exists; a snapshot without ServiceAccounts in
+            // the namespace cannot tell.
+            let namespace = object.namespace.as_deref();
+            let judged = cx.collected("ServiceAccount", namespace)
+                && !cx.service_account_in_use(namespace, name);
+            if judged && get_in(&cx.service_accounts, namespace, name).is_none() {
                 let message = format!(
                     "{} uses service account {name:?}, which is not among the objects given.",
                     describe(object)
                 );
-                let check = "pod-service-account-missing";
+                let check = ids::POD_SERVICE_ACCOUNT_MISSING;
                 let mut f = finding(check, object, "ServiceAccountNotFound", message);
                 let namespace = object.namespace.as_deref();
                 f.related
@@ -230,7 +243,7 @@ fn host_path_mount(workload: &Workload<'_>, mount: &Mount<'_>) -> Vec<Finding> {
         describe(&workload.object)
     );
     let on = |check, reason, message: String| {
-        finding(check, &workload.object, reason, message).in_container(&container.name)
+        finding(check, &workload.object, reason, message).container(&container.name, mount.init)
     };
     let trimmed = if path.len() > 1 {
         path.trim_end_matches('/')
@@ -241,7 +254,7 @@ fn host_path_mount(workload: &Workload<'_>, mount: &Mount<'_>) -> Vec<Finding> {
     if SENSITIVE_DIRS.contains(&trimmed) {
         let message = format!("{subject} mounts the sensitive host directory {mounted}.");
         out.push(on(
-            "host-sensitive-path-mounted",
+            ids::HOST_SENSITIVE_PATH_MOUNTED,
             "SensitiveHostPath",
             message,
         ));
@@ -249,14 +262,14 @@ fn host_path_mount(workload: &Workload<'_>, mount: &Mount<'_>) -> Vec<Finding> {
     if RUNTIME_SOCKETS.iter().any(|s| path.contains(s)) {
         let message = format!("{subject} mounts the container runtime socket {mounted}.");
         out.push(on(
-            "container-runtime-socket-mounted",
+            ids::CONTAINER_RUNTIME_SOCKET_MOUNTED,
             "RuntimeSocket",
             message,
         ));
     }
     if read_only != Some(true) {
         let message = format!("{subject} mounts host path {mounted} writable.");
-        out.push(on("host-path-writable", "HostPathWritable", message));
+        out.push(on(ids::HOST_PATH_WRITABLE, "HostPathWritable", message));
     }
     out
 }

@@ -1,8 +1,13 @@
 //! RBAC checks: bindings that grant pod creation, Secret access or cluster-admin, and roles
 //! with wildcard rules. Kubernetes' own bootstrap objects (label
 //! `kubernetes.io/bootstrapping: rbac-defaults`) are left alone: they are how a cluster works.
+//! On clusters, where `cluster-admin` and wildcard roles are reported by default, they are
+//! reported when bound to a ServiceAccount that a workload (other than a system component)
+//! runs as: that is the exposure; a role bound to people is an access policy.
 
-use kubewhy_model::{Finding, ObjectRef};
+use std::collections::HashSet;
+
+use kubewhy_model::{CheckId, Finding, ObjectRef};
 use kubewhy_source::{
     LabelSelector, Snapshot,
     k8s::rbac::v1::{ClusterRole, PolicyRule, RoleRef, Subject},
@@ -10,18 +15,81 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{describe, finding};
+use crate::{
+    Context,
+    exempt::exempt_object,
+    findings::finding,
+    ids,
+    k8s::{describe, namespace_of, service_account_of},
+};
+
+/// A namespace and a ServiceAccount name.
+type Account = (String, String);
 
 /// Every RBAC check.
-pub(super) fn check(snapshot: &Snapshot) -> Vec<Finding> {
+pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
+    let snapshot: &Snapshot = cx;
+    let scoped = |id| cx.live() && !cx.named(id);
+    let (admin_scoped, wildcard_scoped) = (
+        scoped(ids::RBAC_CLUSTER_ADMIN_BOUND),
+        scoped(ids::RBAC_WILDCARD_RULE),
+    );
+    let used = (admin_scoped || wildcard_scoped).then(|| used_accounts(cx));
+    let exposes = |binding: &Binding<'_>| used.as_ref().is_none_or(|u| binds_any(binding, u));
+    let bindings = bindings(snapshot);
     let mut findings = Vec::new();
-    for binding in bindings(snapshot) {
-        findings.extend(access(snapshot, &binding, &POD_CREATION));
-        findings.extend(access(snapshot, &binding, &SECRET_ACCESS));
-        findings.extend(cluster_admin(&binding));
+    for binding in &bindings {
+        findings.extend(access(snapshot, binding, &POD_CREATION));
+        findings.extend(access(snapshot, binding, &SECRET_ACCESS));
+        if !admin_scoped || exposes(binding) {
+            findings.extend(cluster_admin(binding));
+        }
     }
-    findings.extend(wildcards(snapshot));
+    let bound: Option<HashSet<(&str, Option<&str>, &str)>> = wildcard_scoped.then(|| {
+        bindings
+            .iter()
+            .filter(|b| exposes(b))
+            .map(|b| {
+                let namespace = b
+                    .object
+                    .namespace
+                    .as_deref()
+                    .filter(|_| b.role_ref.kind == "Role");
+                (
+                    b.role_ref.kind.as_str(),
+                    namespace,
+                    b.role_ref.name.as_str(),
+                )
+            })
+            .collect()
+    });
+    findings.extend(wildcards(snapshot, bound.as_ref()));
     findings
+}
+
+/// The ServiceAccounts that workloads other than system components run as.
+fn used_accounts(cx: &Context<'_>) -> HashSet<Account> {
+    let exemptions = cx.exemptions();
+    cx.workloads()
+        .filter(|w| !exempt_object(cx, &exemptions, &w.object))
+        .map(|w| {
+            let namespace = namespace_of(&w.object).to_owned();
+            (namespace, service_account_of(&w.spec).to_owned())
+        })
+        .collect()
+}
+
+/// Whether the binding names one of `accounts` as a subject.
+fn binds_any(binding: &Binding<'_>, accounts: &HashSet<Account>) -> bool {
+    binding.subjects.iter().any(|s| {
+        let namespace = s
+            .namespace
+            .as_deref()
+            .or(binding.object.namespace.as_deref())
+            .filter(|n| !n.is_empty())
+            .unwrap_or("default");
+        s.kind == "ServiceAccount" && accounts.contains(&(namespace.to_owned(), s.name.clone()))
+    })
 }
 
 /// A RoleBinding or ClusterRoleBinding.
@@ -81,14 +149,14 @@ fn list(items: &[&str]) -> String {
 
 /// A kind of access the access checks look for.
 struct Access {
-    check: &'static str,
+    check: CheckId,
     reason: &'static str,
     resources: &'static [&'static str],
     verbs: &'static [&'static str],
 }
 
 const POD_CREATION: Access = Access {
-    check: "rbac-grants-pod-creation",
+    check: ids::RBAC_GRANTS_POD_CREATION,
     reason: "GrantsPodCreation",
     resources: &[
         "pods",
@@ -104,7 +172,7 @@ const POD_CREATION: Access = Access {
 };
 
 const SECRET_ACCESS: Access = Access {
-    check: "rbac-grants-secret-access",
+    check: ids::RBAC_GRANTS_SECRET_ACCESS,
     reason: "GrantsSecretAccess",
     resources: &["secrets"],
     verbs: &["get", "list", "watch", "create", "delete"],
@@ -251,7 +319,12 @@ fn cluster_admin(binding: &Binding<'_>) -> Option<Finding> {
         describe(&binding.object),
         subjects(binding.subjects)
     );
-    let mut f = finding("rbac-cluster-admin-bound", &binding.object, reason, message);
+    let mut f = finding(
+        ids::RBAC_CLUSTER_ADMIN_BOUND,
+        &binding.object,
+        reason,
+        message,
+    );
     f.related.push(ObjectRef::new(
         "rbac.authorization.k8s.io/v1",
         "ClusterRole",
@@ -278,7 +351,12 @@ fn wildcard_places(rules: &[PolicyRule]) -> Vec<String> {
     out
 }
 
-fn wildcards(snapshot: &Snapshot) -> Vec<Finding> {
+/// Roles and ClusterRoles with wildcard rules; with `bound`, only those that one of these
+/// (kind, namespace, name) references names.
+fn wildcards(
+    snapshot: &Snapshot,
+    bound: Option<&HashSet<(&str, Option<&str>, &str)>>,
+) -> Vec<Finding> {
     let roles = snapshot
         .roles
         .iter()
@@ -289,8 +367,18 @@ fn wildcards(snapshot: &Snapshot) -> Vec<Finding> {
         .iter()
         .filter(|r| !bootstrap(&r.metadata))
         .map(|r| (object_ref(r), r.rules.as_deref()));
+    let wanted = |object: &ObjectRef| {
+        bound.is_none_or(|b| {
+            b.contains(&(
+                object.kind.as_str(),
+                object.namespace.as_deref(),
+                object.name.as_str(),
+            ))
+        })
+    };
     roles
         .chain(cluster_roles)
+        .filter(|(object, _)| wanted(object))
         .filter_map(|(object, rules)| {
             let places = wildcard_places(rules.unwrap_or_default());
             if places.is_empty() {
@@ -302,11 +390,73 @@ fn wildcards(snapshot: &Snapshot) -> Vec<Finding> {
                 places.join(", ")
             );
             Some(finding(
-                "rbac-wildcard-rule",
+                ids::RBAC_WILDCARD_RULE,
                 &object,
                 "WildcardInRules",
                 message,
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use kubewhy_source::files::{Input, parse};
+
+    use crate::{Filter, analyze, ids};
+
+    const BINDINGS: &str = "
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: oncall-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, name: oncall, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: runner, namespace: ci}
+spec:
+  selector: {matchLabels: {app: runner}}
+  template:
+    metadata: {labels: {app: runner}}
+    spec:
+      serviceAccountName: deployer
+      containers: [{name: runner, image: runner:1.0}]
+";
+
+    fn bound(filter: &Filter) -> Vec<String> {
+        let loaded = parse([Input {
+            name: "rbac.yaml".into(),
+            text: BINDINGS.into(),
+        }]);
+        let mut names: Vec<String> = analyze(&loaded.snapshot, filter)
+            .findings
+            .into_iter()
+            .filter(|f| f.check == ids::RBAC_CLUSTER_ADMIN_BOUND)
+            .map(|f| f.object.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn on_clusters_cluster_admin_counts_when_a_workload_runs_as_it() {
+        let live = Filter {
+            live: true,
+            ..Filter::default()
+        };
+        assert_eq!(bound(&live), ["ci-admin"]);
+        let named = Filter {
+            only: vec!["rbac-cluster-admin-bound".into()],
+            ..live
+        };
+        assert_eq!(bound(&named), ["ci-admin", "oncall-admin"]);
+        assert_eq!(bound(&Filter::default()), ["ci-admin", "oncall-admin"]);
+    }
 }

@@ -1,4 +1,5 @@
-//! Serving over TLS with a certificate generated at start, or over plain HTTP.
+//! Serving a simulator over TLS with a certificate generated at start, or over plain HTTP,
+//! until told to stop. Every simulator serves this way.
 
 use std::sync::Arc;
 
@@ -9,21 +10,25 @@ use hyper_util::{
     service::TowerToHyperService,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
-use tokio::{net::TcpListener, sync::watch};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::TcpListener,
+    sync::watch,
+};
 use tokio_rustls::TlsAcceptor;
 
-use super::SimError;
+use crate::SimError;
 
 /// A self-signed certificate for `localhost` and `127.0.0.1` (an IP SAN: clients verify it),
 /// as PEM certificate and key.
-pub(super) fn self_signed() -> Result<(String, String), SimError> {
+pub(crate) fn self_signed() -> Result<(String, String), SimError> {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     let generated =
         rcgen::generate_simple_self_signed(names).map_err(|e| SimError::Tls(e.to_string()))?;
     Ok((generated.cert.pem(), generated.signing_key.serialize_pem()))
 }
 
-pub(super) fn server_config(
+pub(crate) fn server_config(
     cert_pem: &str,
     key_pem: &str,
 ) -> Result<Arc<rustls::ServerConfig>, SimError> {
@@ -42,7 +47,19 @@ pub(super) fn server_config(
     Ok(Arc::new(config))
 }
 
-pub(super) async fn serve(
+fn serve_connection<S>(io: S, app: Router)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let service = TowerToHyperService::new(app);
+        let _ = Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(io), service)
+            .await;
+    });
+}
+
+pub(crate) async fn serve_tls(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
     app: Router,
@@ -57,30 +74,20 @@ pub(super) async fn serve(
         let Ok((tcp, _)) = accepted else { continue };
         let (acceptor, app) = (acceptor.clone(), app.clone());
         tokio::spawn(async move {
-            let Ok(stream) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let service = TowerToHyperService::new(app);
-            let _ = Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            if let Ok(stream) = acceptor.accept(tcp).await {
+                serve_connection(stream, app);
+            }
         });
     }
 }
 
-pub(super) async fn serve_plain(listener: TcpListener, app: Router, mut stop: watch::Receiver<()>) {
+pub(crate) async fn serve_plain(listener: TcpListener, app: Router, mut stop: watch::Receiver<()>) {
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stop.changed() => return,
         };
         let Ok((tcp, _)) = accepted else { continue };
-        let app = app.clone();
-        tokio::spawn(async move {
-            let service = TowerToHyperService::new(app);
-            let _ = Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tcp), service)
-                .await;
-        });
+        serve_connection(tcp, app.clone());
     }
 }

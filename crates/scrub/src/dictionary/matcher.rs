@@ -1,0 +1,176 @@
+//! Finding names in a text: identifier-shaped runs looked up in the hash indexes, the other
+//! names found by the automaton; both accept a match only at a boundary, and a word-like name
+//! only where it is used as a name.
+
+use aho_corasick::{Anchored, Input};
+
+use super::{Dictionary, Found, Pattern, is_token_byte};
+use crate::boundary::{at_boundary, used_as_name};
+
+impl Dictionary {
+    /// Every acceptable match in `text`. `whole` says `text` is a whole value (a word-like name
+    /// that is the entire value is a name); `secrets_only` keeps only names that are secret
+    /// values.
+    pub(crate) fn find(&self, text: &str, whole: bool, secrets_only: bool, out: &mut Vec<Found>) {
+        self.find_tokens(text, whole, secrets_only, out);
+        self.find_others(text, whole, secrets_only, out);
+    }
+
+    fn lookup(&self, text: &str) -> Option<u32> {
+        self.index
+            .get(text)
+            .or_else(|| self.extra_tokens.get(text))
+            .copied()
+    }
+
+    fn find_tokens(&self, text: &str, whole: bool, secrets_only: bool, out: &mut Vec<Found>) {
+        if self.longest_token == 0 {
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut ends = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_token_byte(bytes[i]) {
+                i += escape_len(bytes, i);
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_token_byte(bytes[i]) {
+                i += 1;
+            }
+            self.match_run(text, start, i, whole, secrets_only, &mut ends, out);
+        }
+    }
+
+    /// Matches within one run of identifier characters: from each segment start, the longest
+    /// name that ends at a segment end and is accepted there.
+    #[allow(clippy::too_many_arguments)] // A hot loop's state, passed rather than rebuilt.
+    fn match_run(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        whole: bool,
+        secrets_only: bool,
+        ends: &mut Vec<usize>,
+        out: &mut Vec<Found>,
+    ) {
+        let bytes = text.as_bytes();
+        let alnum = |i: usize| bytes[i].is_ascii_alphanumeric();
+        ends.clear();
+        ends.extend((start + 1..end).filter(|&q| alnum(q - 1) && !alnum(q)));
+        if alnum(end - 1) {
+            ends.push(end);
+        }
+        let mut next = start;
+        for p in start..end {
+            if p < next || !alnum(p) || (p > start && alnum(p - 1)) {
+                continue;
+            }
+            for &q in ends.iter().rev() {
+                if q <= p {
+                    break;
+                }
+                if q - p > self.longest_token {
+                    continue;
+                }
+                if let Some(pattern) = self.lookup(&text[p..q])
+                    && self.accepts(text, p, q, pattern, whole, secrets_only)
+                {
+                    out.push(Found {
+                        start: p,
+                        end: q,
+                        pattern,
+                    });
+                    next = q;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The automaton's names: leftmost-longest, retrying shorter names at the same start when
+    /// the longest is not at a boundary.
+    fn find_others(&self, text: &str, whole: bool, secrets_only: bool, out: &mut Vec<Found>) {
+        let Some(matcher) = &self.matcher else { return };
+        let mut at = 0;
+        while at < text.len() {
+            let Some(m) = matcher.find(Input::new(text).span(at..text.len())) else {
+                return;
+            };
+            let start = m.start();
+            let (mut end, mut pattern) = (m.end(), self.matcher_ids[m.pattern().as_usize()]);
+            let accepted = loop {
+                if self.accepts(text, start, end, pattern, whole, secrets_only) {
+                    break true;
+                }
+                if end <= start + 1 {
+                    break false;
+                }
+                // The automaton supports anchored searches (StartKind::Both), so this search
+                // cannot panic.
+                let shorter = Input::new(text)
+                    .span(start..end - 1)
+                    .anchored(Anchored::Yes);
+                match matcher.find(shorter) {
+                    Some(m) => (end, pattern) = (m.end(), self.matcher_ids[m.pattern().as_usize()]),
+                    None => break false,
+                }
+            };
+            if accepted {
+                out.push(Found {
+                    start,
+                    end,
+                    pattern,
+                });
+                at = end;
+            } else {
+                at = start + 1;
+            }
+        }
+    }
+
+    fn accepts(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        pattern: u32,
+        whole: bool,
+        secrets_only: bool,
+    ) -> bool {
+        if !at_boundary(text, start, end) {
+            return false;
+        }
+        match self.pattern(pattern) {
+            Pattern::Name(id) => {
+                let name = self.name(id);
+                if secrets_only && !name.category.is_secret() {
+                    return false;
+                }
+                !name.weak || used_as_name(text, start, end, whole)
+            }
+            Pattern::Composite(_) => !secrets_only,
+        }
+    }
+}
+
+/// How many bytes to skip at `i`, outside a run: a whole percent-escape (`%2F`) or JSON escape
+/// (`\n`, `\u002F`), so that the letters in it do not start a run; else one byte.
+fn escape_len(bytes: &[u8], i: usize) -> usize {
+    let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+    match bytes[i] {
+        b'%' if hex(i + 1) && hex(i + 2) => 3,
+        b'\\' => {
+            let slashes = bytes[i..].iter().take_while(|&&b| b == b'\\').count();
+            let j = i + slashes;
+            match bytes.get(j) {
+                Some(b'u') if (j + 1..j + 5).all(hex) => slashes + 5,
+                Some(b'n' | b't' | b'r') => slashes + 1,
+                _ => slashes,
+            }
+        }
+        _ => 1,
+    }
+}
