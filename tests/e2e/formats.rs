@@ -124,7 +124,7 @@ fn sarif_locations_of_every_shape_are_valid() {
     };
     let report = Report::new(source, issues, Vec::new(), 5);
     let mut out = Vec::new();
-    kubewhy_report::Sarif::relative_to("/work/repo")
+    kubewhy_report::Sarif::relative_to("/srv/checkout")
         .render(&report, &mut out)
         .unwrap();
     let log: Value = serde_json::from_slice(&out).unwrap();

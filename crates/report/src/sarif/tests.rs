@@ -5,7 +5,7 @@ use crate::test_support::{crash_loop, deployment, issue, report};
 
 fn sarif(report: &Report) -> Value {
     let mut out = Vec::new();
-    Sarif::relative_to("/work/repo")
+    Sarif::relative_to("/srv/checkout")
         .render(report, &mut out)
         .unwrap();
     serde_json::from_slice(&out).unwrap()
@@ -117,7 +117,7 @@ fn archive_members_are_nested_artifacts_and_absolute_paths_relative() {
     let in_archive = |name: &str, member: &str| {
         let mut issue = issue("pod-not-ready", deployment(name), "not ready");
         issue.origin = Some(kubewhy_model::Origin {
-            file: "/work/repo/dumps/bundle.tar.gz".into(),
+            file: "/srv/checkout/dumps/bundle.tar.gz".into(),
             member: Some(member.into()),
             line: 3,
         });
