@@ -2,7 +2,8 @@
 //! under 1 s and 200 MB), and scrub throughput on one core over the evidence of 10,000 pods.
 //!
 //! `cargo bench -p kubewhy-scrub --bench dictionary` runs it; without `--bench` (as `cargo test
-//! --benches` runs it) it does one small round and prints nothing timed.
+//! --benches` runs it) it does one small round and prints nothing timed; `--pods N` changes the
+//! size.
 
 #[path = "support/cluster.rs"]
 mod cluster;
@@ -18,11 +19,17 @@ const EVIDENCE_PODS: usize = 10_000;
 const ROUNDS: usize = 3;
 
 fn main() {
-    let timed = std::env::args().any(|a| a == "--bench");
-    let (pods, evidence_pods) = if timed {
-        (PODS, EVIDENCE_PODS)
-    } else {
-        (400, 100)
+    let args: Vec<String> = std::env::args().collect();
+    let timed = args.iter().any(|a| a == "--bench");
+    // `--pods N` runs a smaller cluster, for profiling.
+    let pods_arg = args
+        .iter()
+        .position(|a| a == "--pods")
+        .and_then(|i| args.get(i + 1)?.parse().ok());
+    let (pods, evidence_pods) = match (timed, pods_arg) {
+        (_, Some(n)) => (n, EVIDENCE_PODS.min(n)),
+        (true, None) => (PODS, EVIDENCE_PODS),
+        (false, None) => (400, 100),
     };
     let started = Instant::now();
     let loaded = files::parse([files::Input {
@@ -49,8 +56,10 @@ struct Build {
     dictionary: Arc<Dictionary>,
     /// Sorted.
     times: Vec<Duration>,
-    /// The median time spent walking the snapshot, before the automaton is built.
+    /// The median time spent walking the snapshot, before the matchers are built.
     collect: Duration,
+    /// The median CPU time of the thread (Linux), which other load on the machine inflates less.
+    cpu: Option<Duration>,
     peak_growth: Option<usize>,
 }
 
@@ -58,6 +67,7 @@ struct Build {
 fn build(snapshot: &Snapshot) -> Build {
     let mut times = Vec::new();
     let mut collect_times = Vec::new();
+    let mut cpu_times = Vec::new();
     let mut peak_growth = None;
     let mut dictionary = None;
     for _ in 0..ROUNDS {
@@ -65,20 +75,30 @@ fn build(snapshot: &Snapshot) -> Build {
         let before = memory::rss();
         memory::reset_peak();
         let started = Instant::now();
+        let cpu = memory::cpu_time();
         let mut builder = Dictionary::builder();
         builder.snapshot(snapshot);
         let collected = started.elapsed();
         let built = builder.build().expect("the dictionary builds");
         times.push(started.elapsed());
+        cpu_times.push(
+            memory::cpu_time()
+                .zip(cpu)
+                .map(|(after, before)| after.saturating_sub(before)),
+        );
         collect_times.push(collected);
-        peak_growth = memory::peak()
+        // Later rounds reuse the memory the allocator kept from the first: its peak is the one.
+        let growth = memory::peak()
             .zip(before)
             .map(|(peak, before)| peak.saturating_sub(before));
+        peak_growth = peak_growth.max(growth);
         dictionary = Some(built);
     }
     times.sort();
     collect_times.sort();
+    cpu_times.sort();
     Build {
+        cpu: cpu_times[ROUNDS / 2],
         collect: collect_times[ROUNDS / 2],
         dictionary: Arc::new(dictionary.expect("at least one round")),
         times,
@@ -89,6 +109,7 @@ fn build(snapshot: &Snapshot) -> Build {
 struct Scrub {
     bytes: usize,
     elapsed: Duration,
+    cpu: Option<Duration>,
     pseudonyms: usize,
 }
 
@@ -104,12 +125,16 @@ fn scrub(dictionary: &Arc<Dictionary>, pods: usize, evidence_pods: usize) -> Scr
     )
     .expect("the scrubber builds");
     let started = Instant::now();
+    let cpu = memory::cpu_time();
     for text in &evidence {
         scrubber.scrub_text(text).expect("evidence scrubs");
     }
     Scrub {
         bytes: evidence.iter().map(String::len).sum(),
         elapsed: started.elapsed(),
+        cpu: memory::cpu_time()
+            .zip(cpu)
+            .map(|(after, before)| after.saturating_sub(before)),
         pseudonyms: scrubber.table().len(),
     }
 }
@@ -119,11 +144,12 @@ fn report(build: &Build, scrub: &Scrub, evidence_pods: usize) {
     #[allow(clippy::cast_precision_loss)]
     let mb = |b: usize| b as f64 / 1_000_000.0;
     println!(
-        "dictionary: {} names; build min {} / median {} over {ROUNDS} rounds, of which {} \
-         walking the snapshot (target < 1000 ms)",
+        "dictionary: {} names; build min {} / median {} over {ROUNDS} rounds (CPU {}), of \
+         which {} walking the snapshot (target < 1000 ms)",
         build.dictionary.len(),
         ms(build.times[0]),
         ms(build.times[ROUNDS / 2]),
+        build.cpu.map_or_else(|| "n/a".to_owned(), ms),
         ms(build.collect),
     );
     println!(
@@ -136,10 +162,13 @@ fn report(build: &Build, scrub: &Scrub, evidence_pods: usize) {
     );
     println!(
         "scrub: {:.1} MB of evidence for {evidence_pods} pods in {} = {:.1} MB/s on one core \
-         ({} pseudonyms)",
+         ({:.1} MB/s of CPU time; {} pseudonyms)",
         mb(scrub.bytes),
         ms(scrub.elapsed),
         mb(scrub.bytes) / scrub.elapsed.as_secs_f64(),
+        scrub
+            .cpu
+            .map_or(0.0, |cpu| mb(scrub.bytes) / cpu.as_secs_f64().max(0.001)),
         scrub.pseudonyms,
     );
 }
@@ -150,6 +179,8 @@ fn ms(d: Duration) -> String {
 
 /// Resident memory from `/proc/self/status` (Linux); `None` elsewhere.
 mod memory {
+    use std::time::Duration;
+
     fn field(name: &str) -> Option<usize> {
         let status = std::fs::read_to_string("/proc/self/status").ok()?;
         let line = status.lines().find(|l| l.starts_with(name))?;
@@ -163,6 +194,16 @@ mod memory {
 
     pub fn peak() -> Option<usize> {
         field("VmHWM:")
+    }
+
+    /// The CPU time this thread has used, from `/proc/thread-self/stat` (in 1/100 s ticks).
+    pub fn cpu_time() -> Option<Duration> {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+        // Fields after the command name, which is in parentheses and may contain spaces.
+        let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(Duration::from_millis(ticks * 10))
     }
 
     /// Resets the peak to the current RSS, so that the next peak is the build's.

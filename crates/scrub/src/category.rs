@@ -184,16 +184,25 @@ impl Category {
 /// Whether `text` has the shape of a pseudonym (`pod-3`, `deployment-1-pod-2`), whoever
 /// issued it.
 pub(crate) fn is_pseudonym_shaped(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() >= 2
-        && parts.len().is_multiple_of(2)
-        && parts.chunks(2).all(|pair| {
-            Category::ALL
-                .iter()
-                .any(|c| c.prefix().eq_ignore_ascii_case(pair[0]))
-                && !pair[1].is_empty()
-                && pair[1].bytes().all(|b| b.is_ascii_digit())
-        })
+    let last = text.as_bytes().last();
+    if !last.is_some_and(u8::is_ascii_digit) || !text.contains('-') {
+        return false;
+    }
+    let mut parts = text.split('-');
+    let mut pairs = 0;
+    while let Some(word) = parts.next() {
+        let Some(number) = parts.next() else {
+            return false;
+        };
+        let typed = Category::ALL
+            .iter()
+            .any(|c| c.prefix().eq_ignore_ascii_case(word));
+        if !typed || number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        pairs += 1;
+    }
+    pairs > 0
 }
 
 #[cfg(test)]

@@ -20,7 +20,10 @@
 //! Kubernetes vocabulary is never scrubbed: kinds, reasons, field names, API groups, well-known
 //! label keys, extended resources, exit codes and ports (`data/vocabulary.txt`). Names that are
 //! ordinary words (`web`, `api`, `cache`) are replaced only where the text uses them as names;
-//! the rule is documented in the `boundary` module and [`Dictionary`].
+//! [`Dictionary`] states the rule.
+//!
+//! A Secret *object's* name is a name (`secretname-1`, restored in answers); a secret *value* is
+//! a `secret-N`, never restored, and never stored in a [`PseudonymTable`].
 
 mod boundary;
 mod category;

@@ -161,15 +161,32 @@ impl Vocabulary {
 /// Values whose shape says they identify nothing: numbers, booleans, versions, quantities,
 /// durations, timestamps, cloud regions and zones, instance types.
 pub(crate) fn is_anonymous_shape(text: &str) -> bool {
+    const WORDS: [&str; 9] = [
+        "true", "false", "yes", "no", "on", "off", "null", "none", "nil",
+    ];
     let t = text.trim();
     if t.len() < 3 {
         return true;
     }
-    let lower = t.to_ascii_lowercase();
-    matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "none" | "nil"
-    ) || is_number_like(&lower)
+    if WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+        return true;
+    }
+    // Every other shape has a digit (or is one of a few region names): most names stop here.
+    if !t.bytes().any(|b| b.is_ascii_digit()) {
+        return t.len() <= 11 && is_region(&t.to_ascii_lowercase());
+    }
+    // Versions, quantities, timestamps and numbers start with a digit or a `v`; regions and
+    // instance types are short.
+    let first = t.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'v' || first == b'V') && t.len() > 24 {
+        return false;
+    }
+    let lower = if t.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(t.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    };
+    is_number_like(&lower)
         || is_version(&lower)
         || is_quantity(&lower)
         || is_timestamp(&lower)
@@ -249,6 +266,10 @@ fn is_region(t: &str) -> bool {
         "asia",
         "australia",
     ];
+    let first = t.split('-').next().unwrap_or(t);
+    if !AREAS.contains(&first) && t.contains('-') {
+        return false;
+    }
     let parts: Vec<&str> = t.split('-').collect();
     match parts.as_slice() {
         [area, direction, rest @ ..] if AREAS.contains(area) && rest.len() <= 2 => {
@@ -301,11 +322,19 @@ fn is_instance_type(t: &str) -> bool {
                 .all(|b| b.is_ascii_digit()));
         return sized && family.len() <= 6 && family.bytes().all(|b| b.is_ascii_alphanumeric());
     }
-    let parts: Vec<&str> = t.split('-').collect();
-    matches!(parts.as_slice(), [_, class, cpus]
-        if matches!(*class, "standard" | "highmem" | "highcpu" | "ultramem" | "megamem")
-            && cpus.bytes().all(|b| b.is_ascii_digit()))
-        || t.starts_with("standard_")
+    if t.starts_with("standard_") {
+        return true;
+    }
+    let mut parts = t.split('-');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(class), Some(cpus), None) => {
+            matches!(
+                class,
+                "standard" | "highmem" | "highcpu" | "ultramem" | "megamem"
+            ) && cpus.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -116,12 +116,14 @@ pub(crate) fn value_is_placeholder(value: &str) -> bool {
     ];
     let v = value.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
     v.is_empty()
-        || WORDS.iter().any(|w| w.eq_ignore_ascii_case(v))
+        || (v.len() <= 9 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(v)))
         || v.chars()
             .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '#'))
         || v.starts_with(['$', '<', '{', '[', '%', '/', '~'])
         || v.starts_with("./")
-        || (v.bytes().all(|b| b.is_ascii_alphabetic())
+        || (v.bytes().all(|b| b.is_ascii_lowercase()) && vocabulary().is_common_word(v))
+        || (v.bytes().any(|b| b.is_ascii_uppercase())
+            && v.bytes().all(|b| b.is_ascii_alphabetic())
             && vocabulary().is_common_word(&v.to_ascii_lowercase()))
         || is_pseudonym_shaped(v)
 }

@@ -1,13 +1,12 @@
 //! Collecting names, and building the matchers from them.
 
-use std::collections::HashSet;
 use std::fmt::Write;
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
 use kubewhy_source::Snapshot;
 
-use super::{Dictionary, Extra, MAX_NAME_LEN, Name, Segment, collect, token_shaped};
+use super::{Dictionary, Dns, Extra, MAX_NAME_LEN, Name, Part, collect, token_shaped};
 use crate::hash::{FastMap, FastSet};
 use crate::vocab::vocabulary;
 use crate::{Category, ScrubError};
@@ -22,21 +21,21 @@ pub struct DictionaryBuilder {
     refused: FastSet<Box<str>>,
     /// Env var names already classified as secret-looking or not.
     env_names: FastMap<Box<str>, bool>,
+    /// Env and annotation values already looked at.
+    values: FastSet<Box<str>>,
     /// Images already registered.
     pub(super) images: FastSet<Box<str>>,
     /// The top owner of the objects of each controller, by controller uid.
-    pub(super) roots: FastMap<Box<str>, Option<(String, String)>>,
+    pub(super) roots: FastMap<Box<str>, Option<u32>>,
 }
 
 fn priority(category: Category) -> usize {
     // Secrets outrank every name: a value that is a credential is treated as one everywhere.
+    // Otherwise the order of declaration decides (the enum has no fields, so `as` is exact).
     if category.is_secret() {
         0
     } else {
-        1 + Category::ALL
-            .iter()
-            .position(|c| *c == category)
-            .unwrap_or(0)
+        1 + category as usize
     }
 }
 
@@ -73,14 +72,23 @@ impl DictionaryBuilder {
         owner: &str,
         owner_category: Category,
     ) -> &mut Self {
-        let owner = self.add(owner, owner_category);
-        if let Some(id) = self.add(text, category) {
-            let name = &mut self.names[id as usize];
-            if name.owner.is_none() && owner != Some(id) {
-                name.owner = owner;
+        match self.add(owner, owner_category) {
+            Some(owner) => self.owned_by(text, category, owner),
+            None => {
+                self.add(text, category);
             }
         }
         self
+    }
+
+    /// Adds a name owned by the name `owner` (an id from [`Self::add`]).
+    pub(crate) fn owned_by(&mut self, text: &str, category: Category, owner: u32) {
+        if let Some(id) = self.add(text, category) {
+            let name = &mut self.names[id as usize];
+            if name.owner.is_none() && owner != id {
+                name.owner = Some(owner);
+            }
+        }
     }
 
     /// Adds a Service and its DNS names (`svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`).
@@ -135,6 +143,15 @@ impl DictionaryBuilder {
         Some(id)
     }
 
+    /// Whether `value` is looked at for the first time (and remembers it).
+    pub(crate) fn first_look(&mut self, value: &str) -> bool {
+        if self.values.contains(value) {
+            return false;
+        }
+        self.values.insert(value.into());
+        true
+    }
+
     /// Whether an env var name says its value is secret, remembered per name.
     pub(crate) fn env_name_is_secret(&mut self, name: &str, classify: fn(&str) -> bool) -> bool {
         if let Some(&secret) = self.env_names.get(name) {
@@ -147,7 +164,6 @@ impl DictionaryBuilder {
 
     /// Builds the matchers.
     pub fn build(self) -> Result<Dictionary, ScrubError> {
-        let t0 = std::time::Instant::now();
         let names_len = self.names.len();
         let longest_name = self
             .names
@@ -158,11 +174,10 @@ impl DictionaryBuilder {
             .unwrap_or(0);
         let mut extras = Extras::default();
         for (service, namespace) in &self.services {
-            for (text, segments) in service_forms(&self.index, service, namespace) {
-                extras.push(&self.index, names_len, text, Extra::Composite(segments));
+            for (text, dns) in service_forms(&self.index, service, namespace) {
+                extras.push(&self.index, names_len, text, Extra::Dns(dns));
             }
         }
-        eprintln!("TMP services {:?} {}", t0.elapsed(), extras.patterns.len());
         let mut texts = Vec::new();
         let mut ids = Vec::new();
         for (id, name) in self.names.iter().enumerate() {
@@ -178,7 +193,6 @@ impl DictionaryBuilder {
         }
         texts.append(&mut extras.texts);
         ids.append(&mut extras.matcher_ids);
-        eprintln!("TMP names {:?} texts {}", t0.elapsed(), texts.len());
         let matcher = if texts.is_empty() {
             None
         } else {
@@ -191,7 +205,6 @@ impl DictionaryBuilder {
                     .map_err(|source| ScrubError::Dictionary { source })?,
             )
         };
-        eprintln!("TMP matcher {:?}", t0.elapsed());
         Ok(Dictionary {
             names: self.names,
             index: self.index,
@@ -212,20 +225,29 @@ struct Extras {
     texts: Vec<String>,
     matcher_ids: Vec<u32>,
     longest_token: usize,
-    seen: HashSet<String>,
+    /// The texts pushed to the automaton's list.
+    seen: FastSet<String>,
 }
 
 impl Extras {
     fn push(&mut self, index: &FastMap<Arc<str>, u32>, names: usize, text: String, pattern: Extra) {
-        if index.contains_key(text.as_str()) || !self.seen.insert(text.clone()) {
+        let token = token_shaped(&text);
+        let known = index.contains_key(text.as_str())
+            || if token {
+                self.tokens.contains_key(text.as_str())
+            } else {
+                self.seen.contains(&text)
+            };
+        if known {
             return;
         }
         let id = u32::try_from(names + self.patterns.len()).unwrap_or(u32::MAX);
         self.patterns.push(pattern);
-        if token_shaped(&text) {
+        if token {
             self.longest_token = self.longest_token.max(text.len());
             self.tokens.insert(text.into(), id);
         } else {
+            self.seen.insert(text.clone());
             self.texts.push(text);
             self.matcher_ids.push(id);
         }
@@ -285,24 +307,29 @@ fn service_forms(
     index: &FastMap<Arc<str>, u32>,
     service: &str,
     namespace: &str,
-) -> Vec<(String, Box<[Segment]>)> {
+) -> Vec<(String, Dns)> {
     let part = |text: &str| match index.get(text) {
-        Some(&id) => Segment::Name(id),
-        None => Segment::Literal(text.into()),
+        Some(&id) => Part::Name(id),
+        None => Part::Literal(text.into()),
     };
     let (s, n) = (part(service), part(namespace));
-    if matches!((&s, &n), (Segment::Literal(_), Segment::Literal(_))) {
+    if matches!((&s, &n), (Part::Literal(_), Part::Literal(_))) {
         return Vec::new();
     }
     ["", ".svc", ".svc.cluster.local"]
-        .iter()
+        .into_iter()
         .map(|suffix| {
-            let text = format!("{service}.{namespace}{suffix}");
-            let mut segments = vec![s.clone(), Segment::Literal(".".into()), n.clone()];
-            if !suffix.is_empty() {
-                segments.push(Segment::Literal((*suffix).into()));
-            }
-            (text, segments.into_boxed_slice())
+            let dns = Dns {
+                service: s.clone(),
+                namespace: n.clone(),
+                suffix,
+            };
+            let mut text = String::with_capacity(service.len() + namespace.len() + 20);
+            text.push_str(service);
+            text.push('.');
+            text.push_str(namespace);
+            text.push_str(suffix);
+            (text, dns)
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 
 use k8s_openapi::{Metadata, Resource};
 use kubewhy_model::ObjectRef;
-use kubewhy_source::meta::ObjectMeta;
+use kubewhy_source::meta::{ObjectMeta, OwnerReference};
 use kubewhy_source::{DynamicObject, Snapshot, dynamic_ref, object_ref};
 use serde_json::Value;
 
@@ -75,18 +75,25 @@ pub(super) fn object_metadata(
         } else {
             owner.uid.as_str()
         };
-        if let Some(root) = b.roots.get(key) {
-            return root.clone();
+        if let Some(&root) = b.roots.get(key) {
+            return root;
         }
-        let root = snapshot.root_of(&reference());
-        let root = (root.kind != kind || root.name != name).then_some((root.kind, root.name));
-        b.roots.insert(key.into(), root.clone());
-        root
+        let ns = meta.namespace.as_deref();
+        let id = if let Some((root_kind, root_name)) = quick_root(snapshot, ns, owner) {
+            b.add(root_name, Category::of_kind(root_kind))
+        } else {
+            let root = snapshot.root_of(&reference());
+            if root.kind != kind || root.name != name {
+                b.add(&root.name, Category::of_kind(&root.kind))
+            } else {
+                None
+            }
+        };
+        b.roots.insert(key.into(), id);
+        id
     });
     match root {
-        Some((root_kind, root_name)) => {
-            b.owned_name(name, category, &root_name, Category::of_kind(&root_kind));
-        }
+        Some(owner) => b.owned_by(name, category, owner),
         None => {
             b.add(name, category);
         }
@@ -107,6 +114,68 @@ pub(super) fn object_metadata(
             b.add(uid, Category::Uid);
         }
     }
+}
+
+/// The top owner of an object whose controller is `owner`, for the common chains (a
+/// ReplicaSet's Deployment, a Job's CronJob) without walking the ownership graph; `None` sends
+/// the caller to [`Snapshot::root_of`], which also guesses owners that are not in the snapshot.
+fn quick_root<'s>(
+    snapshot: &'s Snapshot,
+    namespace: Option<&str>,
+    owner: &'s OwnerReference,
+) -> Option<(&'s str, &'s str)> {
+    let (owners, top_kind) = match owner.kind.as_str() {
+        "ReplicaSet" => (
+            snapshot
+                .replica_sets
+                .get(namespace, &owner.name)?
+                .metadata
+                .owner_references
+                .as_deref(),
+            "Deployment",
+        ),
+        "Job" => (
+            snapshot
+                .jobs
+                .get(namespace, &owner.name)?
+                .metadata
+                .owner_references
+                .as_deref(),
+            "CronJob",
+        ),
+        _ => return None,
+    };
+    let Some(top) = owners.and_then(|o| o.iter().find(|o| o.controller == Some(true))) else {
+        // The ReplicaSet or Job is the top owner itself, unless it has owners of another kind.
+        return owners
+            .is_none_or(<[_]>::is_empty)
+            .then_some((owner.kind.as_str(), owner.name.as_str()));
+    };
+    if top.kind != top_kind {
+        return None;
+    }
+    // A Deployment or CronJob with owners of its own (an operator's) takes the long way.
+    let top_has_owners = match top_kind {
+        "Deployment" => snapshot
+            .deployments
+            .get(namespace, &top.name)
+            .is_some_and(|d| {
+                d.metadata
+                    .owner_references
+                    .as_ref()
+                    .is_some_and(|o| !o.is_empty())
+            }),
+        _ => snapshot
+            .cron_jobs
+            .get(namespace, &top.name)
+            .is_some_and(|c| {
+                c.metadata
+                    .owner_references
+                    .as_ref()
+                    .is_some_and(|o| !o.is_empty())
+            }),
+    };
+    (!top_has_owners).then_some((top_kind, top.name.as_str()))
 }
 
 fn namespace(b: &mut DictionaryBuilder, meta: &ObjectMeta) {

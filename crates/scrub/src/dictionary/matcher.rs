@@ -59,7 +59,11 @@ impl Dictionary {
         let bytes = text.as_bytes();
         let alnum = |i: usize| bytes[i].is_ascii_alphanumeric();
         ends.clear();
-        ends.extend((start + 1..end).filter(|&q| alnum(q - 1) && !alnum(q)));
+        for q in start + 1..end {
+            if !alnum(q) && alnum(q - 1) {
+                ends.push(q);
+            }
+        }
         if alnum(end - 1) {
             ends.push(end);
         }
@@ -151,7 +155,7 @@ impl Dictionary {
                 }
                 !name.weak || used_as_name(text, start, end, whole)
             }
-            Pattern::Composite(_) => !secrets_only,
+            Pattern::Dns(_) => !secrets_only,
         }
     }
 }

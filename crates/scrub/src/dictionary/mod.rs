@@ -43,8 +43,26 @@ pub(crate) struct Name {
 pub(crate) enum Extra {
     /// An escaped form of a name (JSON, percent-encoding).
     Form(u32),
-    /// A name made of names, such as a Service's DNS name `svc.ns.svc.cluster.local`.
-    Composite(Box<[Segment]>),
+    /// A Service's DNS name, `svc.ns`, `svc.ns.svc` or `svc.ns.svc.cluster.local`.
+    Dns(Dns),
+}
+
+/// A Service's DNS name, scrubbed part by part: `service-1.namespace-1.svc.cluster.local`.
+#[derive(Debug, Clone)]
+pub(crate) struct Dns {
+    pub(crate) service: Part,
+    pub(crate) namespace: Part,
+    /// `""`, `.svc` or `.svc.cluster.local`.
+    pub(crate) suffix: &'static str,
+}
+
+/// A part of a DNS name.
+#[derive(Debug, Clone)]
+pub(crate) enum Part {
+    /// Replaced by the name's pseudonym.
+    Name(u32),
+    /// Kept as it is (a namespace that is vocabulary, such as `default`).
+    Literal(Box<str>),
 }
 
 /// What a pattern stands for.
@@ -52,17 +70,8 @@ pub(crate) enum Extra {
 pub(crate) enum Pattern<'a> {
     /// A name (or an escaped form of it).
     Name(u32),
-    /// A composite of names and literal text.
-    Composite(&'a [Segment]),
-}
-
-/// A piece of a composite pattern.
-#[derive(Debug, Clone)]
-pub(crate) enum Segment {
-    /// Kept as it is (`.svc.cluster.local`, or a namespace that is vocabulary).
-    Literal(Box<str>),
-    /// Replaced by the name's pseudonym.
-    Name(u32),
+    /// A Service's DNS name.
+    Dns(&'a Dns),
 }
 
 /// A dictionary match.
@@ -74,6 +83,16 @@ pub(crate) struct Found {
 }
 
 /// Every name to scrub, ready to match.
+///
+/// A name is replaced only where it stands between characters that are not letters or digits
+/// (`checkout` in `checkout-7d4`, `/checkout/`, `"checkout"`, not in `checkouts`), reading
+/// percent-escapes and JSON escapes as the characters they stand for; the longest name wins
+/// (`checkout-api` over `checkout`). A name that is an ordinary word (one lowercase word of at
+/// most four letters, or a common English word such as `web`, `api`, `cache`, `worker`) is
+/// replaced only where the text uses it as a name: as a whole value, in quotes or backticks,
+/// after `@`, `=` or `://`, before `:` and a port, or after a kind or namespace flag
+/// (`pod web`, `svc/web`, `-n web`, `deployment.apps/web`, `/namespaces/web/`). Elsewhere
+/// (`the web server`, `a cache miss`) it is prose and stays.
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {
     names: Vec<Name>,
@@ -157,7 +176,7 @@ impl Dictionary {
         match (id as usize).checked_sub(names).map(|i| &self.extra[i]) {
             None => Pattern::Name(id),
             Some(Extra::Form(name)) => Pattern::Name(*name),
-            Some(Extra::Composite(segments)) => Pattern::Composite(segments),
+            Some(Extra::Dns(dns)) => Pattern::Dns(dns),
         }
     }
 }

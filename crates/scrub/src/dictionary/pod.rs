@@ -123,13 +123,13 @@ fn env(b: &mut DictionaryBuilder, env: Option<&[EnvVar]>, env_from: Option<&[Env
 /// host-like tokens are hosts.
 pub(super) fn env_value(b: &mut DictionaryBuilder, name: &str, value: &str) {
     if b.env_name_is_secret(name, env_name_looks_secret) {
-        if !value_is_placeholder(value) {
+        if b.contains(value) || !value_is_placeholder(value) {
             b.add(value, Category::Secret);
         }
         return;
     }
     // A value seen before was classified then (pods repeat their template's env).
-    if b.contains(value.trim()) || value.trim().is_empty() || value_is_placeholder(value) {
+    if !b.first_look(value) || value.trim().is_empty() || value_is_placeholder(value) {
         return;
     }
     // A value that holds a secret (a URL with credentials, a random key under an innocent

@@ -120,7 +120,7 @@ impl Scrubber {
 fn pattern_category(dictionary: &Dictionary, pattern: u32) -> Option<Category> {
     match dictionary.pattern(pattern) {
         Pattern::Name(id) => Some(dictionary.name(id).category),
-        Pattern::Composite(_) => None,
+        Pattern::Dns(_) => None,
     }
 }
 

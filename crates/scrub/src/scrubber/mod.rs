@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::config::Compiled;
 use crate::detect::{Detectors, detectors};
-use crate::dictionary::{Dictionary, DictionaryBuilder, Pattern, Segment};
+use crate::dictionary::{Dictionary, DictionaryBuilder, Part as DnsPart, Pattern};
 use crate::spans::{Source, Span, Target};
 use crate::{
     Category, Part, Policy, PseudonymTable, ScrubConfig, ScrubError, Scrubbed, mask_credential,
@@ -186,20 +186,16 @@ impl Scrubber {
                 };
                 match dictionary.pattern(id) {
                     Pattern::Name(id) => name_pseudonym(&mut self.table, dictionary, id, &taken),
-                    Pattern::Composite(segments) => {
-                        let mut out = String::new();
-                        for segment in segments {
-                            match segment {
-                                Segment::Literal(text) => out.push_str(text),
-                                Segment::Name(id) => out.push_str(&name_pseudonym(
-                                    &mut self.table,
-                                    dictionary,
-                                    *id,
-                                    &taken,
-                                )),
+                    Pattern::Dns(dns) => {
+                        let mut part = |part: &DnsPart| match part {
+                            DnsPart::Literal(text) => text.to_string(),
+                            DnsPart::Name(id) => {
+                                name_pseudonym(&mut self.table, dictionary, *id, &taken)
                             }
-                        }
-                        out
+                        };
+                        let service = part(&dns.service);
+                        let namespace = part(&dns.namespace);
+                        format!("{service}.{namespace}{}", dns.suffix)
                     }
                 }
             }
