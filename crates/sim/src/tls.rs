@@ -19,6 +19,36 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::SimError;
 
+/// Binds `addr` (port 0 picks a free one) and returns the listener with the address it got.
+pub(crate) async fn bind(
+    addr: std::net::SocketAddr,
+) -> Result<(TcpListener, std::net::SocketAddr), SimError> {
+    let error = |source| SimError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(error)?;
+    let local = listener.local_addr().map_err(error)?;
+    Ok((listener, local))
+}
+
+/// Serves `app` on `listener` in the background, over HTTPS with a fresh self-signed
+/// certificate when `tls`, until the returned sender is dropped. Returns the certificate (PEM)
+/// clients must trust, when there is one.
+pub(crate) fn spawn(
+    listener: TcpListener,
+    app: Router,
+    tls: bool,
+) -> Result<(Option<String>, watch::Sender<()>), SimError> {
+    let (stop, stopped) = watch::channel(());
+    if tls {
+        let (cert, key) = self_signed()?;
+        let config = server_config(&cert, &key)?;
+        tokio::spawn(serve_tls(listener, config, app, stopped));
+        Ok((Some(cert), stop))
+    } else {
+        tokio::spawn(serve_plain(listener, app, stopped));
+        Ok((None, stop))
+    }
+}
+
 /// A self-signed certificate for `localhost` and `127.0.0.1` (an IP SAN: clients verify it),
 /// as PEM certificate and key.
 pub(crate) fn self_signed() -> Result<(String, String), SimError> {

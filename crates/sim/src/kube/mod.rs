@@ -14,7 +14,7 @@ use std::{
 
 use base64::Engine as _;
 use kubewhy_source::Snapshot;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::sync::watch;
 
 use self::resources::Resources;
 
@@ -137,17 +137,7 @@ const TOKEN: &str = "kubewhy-sim-token";
 impl KubeSim {
     /// Starts serving `snapshot` on a background task of the current Tokio runtime.
     pub async fn start(snapshot: &Snapshot, options: KubeSimOptions) -> Result<Self, SimError> {
-        let listener =
-            TcpListener::bind(options.listen)
-                .await
-                .map_err(|source| SimError::Bind {
-                    addr: options.listen,
-                    source,
-                })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind {
-            addr: options.listen,
-            source,
-        })?;
+        let (listener, addr) = crate::tls::bind(options.listen).await?;
         let token = options.tls.then(|| TOKEN.to_owned());
         let state = Arc::new(State {
             resources: Resources::new(snapshot),
@@ -157,17 +147,8 @@ impl KubeSim {
             started: std::time::Instant::now(),
             clock: snapshot.observed_at(),
         });
-        let (stop, stopped) = watch::channel(());
         let app = handler::router(Arc::clone(&state));
-        let cert_pem = if options.tls {
-            let (cert, key) = crate::tls::self_signed()?;
-            let config = crate::tls::server_config(&cert, &key)?;
-            tokio::spawn(crate::tls::serve_tls(listener, config, app, stopped));
-            Some(cert)
-        } else {
-            tokio::spawn(crate::tls::serve_plain(listener, app, stopped));
-            None
-        };
+        let (cert_pem, stop) = crate::tls::spawn(listener, app, options.tls)?;
         Ok(Self {
             addr,
             cert_pem,

@@ -19,7 +19,7 @@ use std::{
 };
 
 use serde_json::Value;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::sync::watch;
 
 use crate::SimError;
 
@@ -272,12 +272,7 @@ impl LlmSim {
     /// Starts serving on a background task of the current Tokio runtime.
     pub async fn start(options: LlmSimOptions) -> Result<Self, SimError> {
         let listen = options.listen;
-        let bind = |source| SimError::Bind {
-            addr: listen,
-            source,
-        };
-        let listener = TcpListener::bind(listen).await.map_err(bind)?;
-        let addr = listener.local_addr().map_err(bind)?;
+        let (listener, addr) = crate::tls::bind(listen).await?;
         let tls = options.tls;
         let state = Arc::new(State {
             options,
@@ -286,17 +281,8 @@ impl LlmSim {
             chats: Mutex::new(0),
             started: Instant::now(),
         });
-        let (stop, stopped) = watch::channel(());
         let app = handler::router(Arc::clone(&state));
-        let ca_pem = if tls {
-            let (cert, key) = crate::tls::self_signed()?;
-            let config = crate::tls::server_config(&cert, &key)?;
-            tokio::spawn(crate::tls::serve_tls(listener, config, app, stopped));
-            Some(cert)
-        } else {
-            tokio::spawn(crate::tls::serve_plain(listener, app, stopped));
-            None
-        };
+        let (ca_pem, stop) = crate::tls::spawn(listener, app, tls)?;
         Ok(Self {
             addr,
             ca_pem,
