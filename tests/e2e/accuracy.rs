@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{fixture, kubewhy};
+use crate::support::{catalog_fixture, fixture, kubewhy};
 
 fn issues(report: &Value) -> &Vec<Value> {
     report["issues"].as_array().expect("issues")
@@ -190,5 +190,120 @@ fn crash_loops_name_their_causal_chain() {
     assert!(
         text.contains("StorageClass/fast-ssd (does not exist; likely root cause)"),
         "{text}"
+    );
+}
+
+/// The live and static checks of a pair answer one question; one object never gets both.
+#[test]
+fn twin_checks_never_both_report() {
+    const PAIRS: [(&str, &str, &str); 4] = [
+        (
+            "Service/web",
+            "service-selects-no-pods",
+            "service-selects-no-workload",
+        ),
+        (
+            "NetworkPolicy/np",
+            "network-policy-selects-no-pods",
+            "network-policy-dangling",
+        ),
+        (
+            "Ingress/ing",
+            "ingress-backend-missing",
+            "ingress-backend-dangling",
+        ),
+        (
+            "HorizontalPodAutoscaler/hpa",
+            "hpa-target-not-found",
+            "hpa-target-dangling",
+        ),
+    ];
+    let manifests = fixture("accuracy/twins.yaml");
+    let cluster = fixture("accuracy/twins-cluster.json");
+    let written = kubewhy(&["analyze", "-f", &manifests, "-o", "json"]).json();
+    let live = kubewhy(&["analyze", "-f", &cluster, "-o", "json"]).json();
+    for (root, live_check, static_check) in PAIRS {
+        let checks = |report: &Value| -> Vec<String> {
+            rooted(report, root)
+                .into_iter()
+                .flat_map(checks_of)
+                .collect()
+        };
+        // Manifests: the static check speaks; cluster state: the live one.
+        assert_eq!(checks(&written), [static_check], "{root} in manifests");
+        assert_eq!(checks(&live), [live_check], "{root} in cluster state");
+        // Asking for the other one alone still gets its answer.
+        let asked = kubewhy(&[
+            "analyze", "-f", &manifests, "--check", live_check, "-o", "json",
+        ])
+        .json();
+        assert_eq!(checks(&asked), [live_check], "{root} with --check");
+    }
+}
+
+/// Objects written without a namespace are in the `-n` namespace, as `kubectl apply -n` puts
+/// them, for matching and in messages; without `-n` they are in `default`, and say so.
+#[test]
+fn objects_without_a_namespace_are_in_the_given_one() {
+    let manifests = fixture("accuracy/no-namespace.yaml");
+    let in_shop = kubewhy(&["analyze", "-f", &manifests, "-n", "shop", "-o", "json"]).json();
+    assert!(
+        rooted(&in_shop, "Service/web").is_empty(),
+        "in shop, the Service selects the Deployment: {in_shop:#}"
+    );
+    assert!(
+        issues(&in_shop)
+            .iter()
+            .all(|i| i["root"]["namespace"] == "shop"),
+        "{in_shop:#}"
+    );
+    let unset = kubewhy(&["analyze", "-f", &manifests, "-o", "json"]).json();
+    let service = rooted(&unset, "Service/web");
+    assert_eq!(service.len(), 1, "{unset:#}");
+    assert_eq!(service[0]["check"], "service-selects-no-workload");
+    let message = service[0]["message"].as_str().unwrap();
+    assert!(message.contains("in namespace default"), "{message}");
+}
+
+/// Containers on one node that restarted together with the same exit code are one issue on the
+/// node, with the pods as its affected objects; restarts apart from each other stay their own.
+#[test]
+fn restarts_caused_by_one_event_are_one_issue() {
+    let report = kubewhy(&[
+        "analyze",
+        "-f",
+        &catalog_fixture("node-restart-burst.yaml"),
+        "-o",
+        "json",
+    ])
+    .json();
+    let node = rooted(&report, "Node/node-a");
+    assert_eq!(node.len(), 1, "{report:#}");
+    assert_eq!(node[0]["check"], "node-restart-burst");
+    assert!(checks_of(node[0]).contains(&"pod-container-restarting".to_owned()));
+    let message = node[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("3 containers in 3 pods on node node-a") && message.contains("255"),
+        "{message}"
+    );
+    let pods: Vec<&str> = node[0]["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "Pod")
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(pods.len(), 3, "{pods:?}");
+    let restarting: Vec<&Value> = issues(&report)
+        .iter()
+        .filter(|i| i["check"] == "pod-container-restarting")
+        .collect();
+    // Only the three restarts on ok-node-b, ten minutes apart, are reported one by one.
+    assert_eq!(restarting.len(), 3, "{restarting:#?}");
+    assert!(
+        restarting
+            .iter()
+            .all(|i| i["root"]["name"].as_str().unwrap().starts_with("ok-web")),
+        "{restarting:#?}"
     );
 }

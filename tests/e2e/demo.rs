@@ -135,3 +135,67 @@ fn the_demo_is_deterministic() {
         text.stdout
     );
 }
+
+/// The config file's `[exemptions]` adds system components to the built-in list, or replaces
+/// it; a bad entry is an error naming the file and the field.
+#[test]
+fn the_exemption_list_is_overridable_in_the_config_file() {
+    let home = tempfile::tempdir().unwrap();
+    let security_roots = |config: &str| -> (Vec<String>, u64) {
+        let path = home.path().join("config.toml");
+        std::fs::write(&path, config).unwrap();
+        let report = kubewhy(&["demo", "-o", "json", "--config", path.to_str().unwrap()]).json();
+        let roots = report["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["category"] == "security")
+            .map(|i| {
+                format!(
+                    "{}/{}/{}",
+                    i["root"]["namespace"].as_str().unwrap_or(""),
+                    i["root"]["kind"].as_str().unwrap(),
+                    i["root"]["name"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (roots, report["summary"]["exempted"].as_u64().unwrap_or(0))
+    };
+    let (builtin, exempted) = security_roots("");
+    assert_eq!(exempted, 4);
+    assert!(
+        !builtin.iter().any(|r| r.starts_with("kube-system/")),
+        "{builtin:?}"
+    );
+    assert!(builtin.contains(&"monitoring/DaemonSet/node-exporter".to_owned()));
+
+    let (added, exempted) = security_roots(
+        "[exemptions]\ncomponents = [{ namespace = \"monitoring\", controller = \"DaemonSet\", name = \"node-exporter\" }]\n",
+    );
+    assert_eq!(exempted, 5);
+    assert!(
+        !added.iter().any(|r| r.contains("node-exporter")),
+        "{added:?}"
+    );
+
+    let (none, exempted) = security_roots("[exemptions]\nbuiltin = false\n");
+    assert_eq!(exempted, 0);
+    assert!(
+        none.contains(&"kube-system/DaemonSet/kube-proxy".to_owned()),
+        "{none:?}"
+    );
+
+    let path = home.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[exemptions]\ncomponents = [{ namespace = \"x\" }]\n",
+    )
+    .unwrap();
+    let run = kubewhy(&["demo", "--config", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bad.toml") && run.stderr.contains("missing field `controller`"),
+        "{}",
+        run.stderr
+    );
+}

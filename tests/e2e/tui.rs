@@ -187,7 +187,10 @@ fn the_tui_opens_the_demo_filters_opens_an_issue_and_quits_restoring_the_termina
     tmux.wait_for("no LLM backend configured", Duration::from_secs(10));
     tmux.send("p");
     let screen = tmux.wait_for("Logs (previous instance)", Duration::from_secs(10));
-    assert!(screen.contains("▶ psycopg2.OperationalError"), "{screen}");
+    assert!(
+        screen.contains("▶ 2026-11-20 09:20:30,595 WARNING checkout.db"),
+        "{screen}"
+    );
 
     tmux.send("q");
     tmux.wait_for(PROMPT, Duration::from_secs(10));

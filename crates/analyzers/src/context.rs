@@ -160,11 +160,23 @@ impl<'a> Context<'a> {
     }
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// Whether the source is a cluster, a dump or `kubectl get` output rather than manifests.
     #[must_use]
     pub fn live(&self) -> bool {
         self.filter.live
+    }
+
+    /// The snapshot, for borrows that must outlive this context's own.
+    #[must_use]
+    pub fn snapshot(&self) -> &'a Snapshot {
+        self.snapshot
+    }
+
+    /// Whether the filter keeps the check's findings in the report (not only computes them).
+    #[must_use]
+    pub fn kept(&self, id: CheckId) -> bool {
+        check(id.as_str()).is_some_and(|info| self.filter.enabled(info))
     }
 
     /// Whether `--check` names the check or its category: the user wants every finding of it.

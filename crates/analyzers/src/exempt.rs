@@ -9,14 +9,17 @@ use kubewhy_source::Snapshot;
 
 use crate::{check, k8s::namespace_of};
 
-/// One kind of system component.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One kind of system component. In the config file:
+/// `{ namespace = "monitoring", controller = "DaemonSet", name = "node-exporter" }`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Exemption {
     /// The namespace it runs in.
     pub namespace: String,
     /// The kind of its controller: `DaemonSet`, `Deployment`, or `Node` for static pods.
     pub controller: String,
     /// The controller's name; `None` for every controller of that kind in the namespace.
+    #[serde(default)]
     pub name: Option<String>,
 }
 

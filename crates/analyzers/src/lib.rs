@@ -22,6 +22,7 @@ mod references;
 mod registry;
 mod static_checks;
 mod storage;
+mod twins;
 pub mod workload;
 
 pub use catalog::{Applies, Catalog, CheckInfo, SECTIONS, catalog};

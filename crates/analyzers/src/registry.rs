@@ -12,6 +12,7 @@ use crate::{
     catalog::{Applies, CheckInfo, catalog},
     exempt::{Exemption, exempt, system_components},
     k8s::namespace_of,
+    twins,
 };
 use kubewhy_source::Snapshot;
 
@@ -194,6 +195,8 @@ pub fn analyze(snapshot: &Snapshot, filter: &Filter) -> Analysis {
         .collect();
     let cx = Context::new(snapshot, filter);
     let mut first = parallel(&first_pass, |analyzer| analyzer.analyze(&cx));
+    // Of a live and a static check answering one question, one speaks.
+    first.retain(|f| twins::reports(&cx, f.check));
     let mut analysis = Analysis::default();
     if filter.live {
         let list = filter.exempt.clone().unwrap_or_else(system_components);

@@ -19,11 +19,12 @@ use crate::{
 /// The exit code of an interrupted run, as shells report SIGINT.
 const INTERRUPTED: u8 = 130;
 
-pub(crate) fn filter(args: &AnalyzeArgs) -> Result<Filter> {
+pub(crate) fn filter(args: &AnalyzeArgs, config: Option<&Path>) -> Result<Filter> {
     let filter = Filter {
         only: args.filters.checks.clone(),
         skip: args.filters.skips.clone(),
         min_severity: args.filters.min_severity,
+        exempt: crate::llm::settings(config)?.exemptions,
         ..Filter::default()
     };
     if let Some(name) = filter.unknown_names().first() {
@@ -74,7 +75,7 @@ pub(crate) async fn analyze(
     let dry_run = args.llm.dry_run;
     let options = Options {
         scope: scope(&args)?,
-        filter: filter(&args)?,
+        filter: filter(&args, config)?,
         focus: None,
         explain,
     };
@@ -101,7 +102,7 @@ pub(crate) async fn explain(
     let dry_run = args.analyze.llm.dry_run;
     let options = Options {
         scope: scope(&args.analyze)?,
-        filter: filter(&args.analyze)?,
+        filter: filter(&args.analyze, config)?,
         focus: Some(ObjectRef::new("", kind, namespace.as_deref(), name)),
         explain,
     };

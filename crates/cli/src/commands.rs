@@ -18,9 +18,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let color = cli.global.color;
     let config = cli.global.config.as_deref();
     match cli.command {
-        None if interactive() => tui(AnalyzeArgs::default(), color).await,
+        None if interactive() => tui(AnalyzeArgs::default(), color, config).await,
         None => analyze(AnalyzeArgs::default(), color, config).await,
-        Some(Command::Tui(args)) => tui(args, color).await,
+        Some(Command::Tui(args)) => tui(args, color, config).await,
         Some(Command::Analyze(args)) => analyze(args, color, config).await,
         Some(Command::Demo(mut args)) => {
             args.source.demo = true;
@@ -56,10 +56,14 @@ fn interactive() -> bool {
 }
 
 /// `kubewhy tui`: the same source, scope and checks as `analyze`.
-async fn tui(args: AnalyzeArgs, color: ColorWhen) -> Result<ExitCode> {
+async fn tui(
+    args: AnalyzeArgs,
+    color: ColorWhen,
+    config_path: Option<&std::path::Path>,
+) -> Result<ExitCode> {
     let options = kubewhy_engine::Options {
         scope: crate::analyze::scope(&args)?,
-        filter: crate::analyze::filter(&args)?,
+        filter: crate::analyze::filter(&args, config_path)?,
         focus: None,
         explain: None,
     };

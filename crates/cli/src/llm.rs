@@ -5,7 +5,7 @@
 use std::{path::Path, process::ExitCode, sync::Arc, time::Instant};
 
 use anyhow::{Context, Result, bail};
-use kubewhy_engine::ExplainOptions;
+use kubewhy_engine::{ExplainOptions, Settings};
 use kubewhy_llm::{
     Backend, BackendKind, ChatRequest, Config, ConfigLocation, Dispatcher, Message, Profile,
     RetryPolicy,
@@ -53,6 +53,17 @@ pub(crate) fn backend(
     Ok(Some((backend, profile)))
 }
 
+/// The config file's run settings (`[scrub]`, `[exemptions]`), from the file `--config`,
+/// `KUBEWHY_CONFIG` or the XDG config dir names.
+pub(crate) fn settings(config_path: Option<&Path>) -> Result<Settings> {
+    let location = Config::locate(config_path, &process_env);
+    let path = location.as_ref().map(|l| l.path.as_path());
+    Ok(Settings::load(
+        path,
+        location.as_ref().is_some_and(|l| l.explicit),
+    )?)
+}
+
 /// Everything `--explain` needs, from the flags and the config file.
 pub(crate) fn explain_options(llm: &LlmArgs, config_path: Option<&Path>) -> Result<ExplainOptions> {
     let config = Config::load(config_path, &process_env)?;
@@ -82,6 +93,7 @@ pub(crate) fn explain_options(llm: &LlmArgs, config_path: Option<&Path>) -> Resu
     )?;
     let (backend, profile) = chosen.unzip();
     let mut options = ExplainOptions::new(backend, Arc::new(prompts));
+    options.scrub = settings(config_path)?.scrub;
     if let Some(language) = &llm.language {
         options.language = Language::new(language)?;
     }

@@ -1,7 +1,7 @@
 //! Folding issues into the issues that cause them. A Deployment short of replicas because its
 //! pods crash loop, and the Service those pods no longer back, are one problem: it is reported
-//! once, where the cause is. Pods stuck terminating on a node that is not ready belong to the
-//! node's issue.
+//! once, where the cause is. Pods stuck terminating on a node that is not ready, and containers
+//! that restarted together when their node did, belong to the node's issue.
 
 use std::collections::{HashMap, HashSet};
 
@@ -65,16 +65,21 @@ pub(crate) fn symptoms(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Groupe
     out
 }
 
-/// Moves pods stuck terminating on a node that is not ready into that node's issue, as affected
-/// objects: the node going away is why they cannot finish.
+/// Moves issues of pods into the issue of the node that explains them, as affected objects:
+/// pods stuck terminating on a node that is not ready (the node going away is why they cannot
+/// finish), and restarts that a node's restart burst caused (one event, not one per pod).
 pub(crate) fn into_nodes(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grouped> {
-    let down: HashMap<String, usize> = grouped
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| g.issue.check.as_str() == "node-not-ready")
-        .map(|(i, g)| (g.issue.root.name.clone(), i))
-        .collect();
-    if down.is_empty() {
+    let node_issues = |check: &str| -> HashMap<String, usize> {
+        grouped
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.issue.check.as_str() == check)
+            .map(|(i, g)| (g.issue.root.name.clone(), i))
+            .collect()
+    };
+    let down = node_issues("node-not-ready");
+    let bursts = node_issues("node-restart-burst");
+    if down.is_empty() && bursts.is_empty() {
         return grouped;
     }
     let node_of = |pod: &ObjectRef| {
@@ -85,12 +90,22 @@ pub(crate) fn into_nodes(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grou
     };
     let mut pending: Vec<(usize, usize)> = Vec::new();
     for (i, g) in grouped.iter().enumerate() {
-        if g.issue.check.as_str() != "pod-stuck-terminating" {
-            continue;
-        }
+        // Only the pods a burst counted: a later restart of another pod is its own.
+        let (targets, only_counted) = match g.issue.check.as_str() {
+            "pod-stuck-terminating" => (&down, false),
+            "pod-container-restarting" => (&bursts, true),
+            _ => continue,
+        };
         let nodes: HashSet<Option<String>> = g.issue.objects.iter().map(node_of).collect();
         if let [Some(node)] = nodes.into_iter().collect::<Vec<_>>().as_slice()
-            && let Some(&target) = down.get(node)
+            && let Some(&target) = targets.get(node)
+            && (!only_counted || {
+                let burst = &grouped[target].issue;
+                g.issue
+                    .objects
+                    .iter()
+                    .all(|pod| burst.related.contains(pod) || burst.objects.contains(pod))
+            })
         {
             pending.push((i, target));
         }
@@ -105,6 +120,7 @@ pub(crate) fn into_nodes(snapshot: &Snapshot, grouped: Vec<Grouped>) -> Vec<Grou
             issue.objects.extend(moved.issue.objects);
             issue.objects.sort();
             issue.objects.dedup();
+            issue.related.retain(|r| !issue.objects.contains(r));
             if !issue.merged_checks.contains(&moved.issue.check) {
                 issue.merged_checks.push(moved.issue.check);
                 issue.merged_checks.sort_unstable();

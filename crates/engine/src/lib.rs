@@ -25,6 +25,7 @@ mod group;
 mod logs;
 mod run;
 mod scope;
+mod settings;
 mod spec;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use event::{Event, EventKind};
 pub use explain::{DryRun, ExplainOptions};
 pub use kubewhy_model::FocusContext;
 pub use run::Run;
+pub use settings::{Settings, SettingsError};
 pub use spec::{Connection, Opened, SourceSpec};
 
 /// What to analyze and which findings to keep.

@@ -88,6 +88,22 @@ macro_rules! define_snapshot {
         }
 
         impl Snapshot {
+            /// Whether objects of a typed kind live in a namespace; `None` for kinds outside
+            /// the table, whose scope only their definition knows.
+            pub(crate) fn namespaced(api_version: &str, kind: &str) -> Option<bool> {
+                $(
+                    if api_version == <$ty as Resource>::API_VERSION
+                        && kind == <$ty as Resource>::KIND
+                    {
+                        return Some(
+                            std::any::TypeId::of::<<$ty as Resource>::Scope>()
+                                == std::any::TypeId::of::<k8s_openapi::NamespaceResourceScope>(),
+                        );
+                    }
+                )*
+                None
+            }
+
             /// Decodes `value` into its typed store when its kind is in the table; hands it back
             /// when it is not.
             pub(crate) fn insert_typed(

@@ -78,10 +78,12 @@ impl Source {
                 kubernetes_version,
             } => {
                 let (paths, reporter) = (paths.clone(), reporter.clone());
-                let mut loaded =
-                    tokio::task::spawn_blocking(move || files::load_with(&paths, &reporter))
-                        .await
-                        .unwrap_or_default();
+                let namespace = scope.namespace.clone();
+                let mut loaded = tokio::task::spawn_blocking(move || {
+                    files::load_with(&paths, namespace.as_deref(), &reporter)
+                })
+                .await
+                .unwrap_or_default();
                 if let Some(version) = kubernetes_version {
                     loaded.snapshot.default_cluster_version(ClusterVersion {
                         version: *version,

@@ -6,7 +6,7 @@ use kubewhy_model::{Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
     k8s::{
-        autoscaling::v2::{CrossVersionObjectReference, HorizontalPodAutoscaler, MetricTarget},
+        autoscaling::v2::{HorizontalPodAutoscaler, MetricTarget},
         core::v1::{Container, Pod, PodSpec},
     },
     object_ref,
@@ -18,31 +18,8 @@ use crate::{
     findings::{Build, finding},
     ids,
     k8s::{Cond, conds, since},
+    twins::{self, ScaleTarget, Target},
 };
-
-/// Kinds of the core API groups that have no scale subresource, so an HPA cannot target them.
-const UNSCALABLE: &[&str] = &[
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "Pod",
-    "Service",
-    "ConfigMap",
-    "Secret",
-    "Ingress",
-    "PersistentVolumeClaim",
-    "HorizontalPodAutoscaler",
-];
-
-/// What the scale target resolved to.
-enum Target<'a> {
-    /// A built-in workload: its pod template.
-    Workload(&'a PodSpec),
-    /// Exists, or cannot be judged (a custom resource of a kind the snapshot does not hold).
-    Opaque,
-    Missing,
-    Unsupported,
-}
 
 pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     let snapshot: &Snapshot = cx;
@@ -60,7 +37,12 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
         );
         // The most specific cause wins: a bad target explains a failing condition, which
         // explains why the autoscaler may look pinned.
-        let mut found = match resolve(cx, object.namespace.as_deref(), target) {
+        let scale_target = ScaleTarget {
+            api_version: target.api_version.as_deref(),
+            kind: &target.kind,
+            name: &target.name,
+        };
+        let mut found = match twins::target(cx, object.namespace.as_deref(), &scale_target) {
             Target::Missing => vec![bad_target(snapshot, hpa, &object, &conditions, true)],
             Target::Unsupported => vec![bad_target(snapshot, hpa, &object, &conditions, false)],
             Target::Workload(spec) => {
@@ -115,77 +97,6 @@ fn bad_target(
         .map(|c| c.evidence(object))
         .collect();
     found
-}
-
-fn resolve<'a>(
-    cx: &'a Context<'_>,
-    namespace: Option<&str>,
-    target: &CrossVersionObjectReference,
-) -> Target<'a> {
-    let group = target
-        .api_version
-        .as_deref()
-        .and_then(|v| v.split_once('/'))
-        .map_or("", |(g, _)| g);
-    let kind = target.kind.as_str();
-    let typed = matches!(
-        (group, kind),
-        ("" | "apps" | "extensions", "Deployment" | "ReplicaSet")
-            | ("" | "apps", "StatefulSet")
-            | ("", "ReplicationController")
-    );
-    if typed {
-        // A live list that failed or was scoped elsewhere proves nothing missing. Manifests are
-        // judged as given (kube-linter's dangling-horizontalpodautoscaler).
-        if !cx.listings().is_files() && !cx.listed(kind, namespace) {
-            return Target::Opaque;
-        }
-        return match cx.workload(kind, namespace, &target.name) {
-            None => Target::Missing,
-            Some(w) if w.has_spec() => Target::Workload(&w.spec),
-            Some(_) => Target::Opaque,
-        };
-    }
-    match (group, kind) {
-        ("" | "apps" | "batch" | "extensions" | "networking.k8s.io" | "autoscaling", kind)
-            if UNSCALABLE.contains(&kind) =>
-        {
-            Target::Unsupported
-        }
-        _ => custom(cx, namespace, target),
-    }
-}
-
-/// A custom resource (an Argo Rollout, a KEDA target...) can be scaled when its definition has a
-/// scale subresource, which the snapshot cannot tell. It is missing only when the snapshot
-/// holds objects of its kind but not it.
-fn custom<'a>(
-    snapshot: &Snapshot,
-    namespace: Option<&str>,
-    target: &CrossVersionObjectReference,
-) -> Target<'a> {
-    let same_kind = |d: &&kubewhy_source::DynamicObject| {
-        d.types.as_ref().is_some_and(|t| {
-            t.kind == target.kind
-                && target
-                    .api_version
-                    .as_deref()
-                    .is_none_or(|v| v == t.api_version)
-        })
-    };
-    let mut of_kind = snapshot.dynamic.iter().filter(same_kind).peekable();
-    if of_kind.peek().is_none() {
-        return Target::Opaque;
-    }
-    let exists = of_kind.any(|d| {
-        d.metadata.namespace.as_deref() == namespace
-            && d.metadata.name.as_deref() == Some(target.name.as_str())
-    });
-    if exists {
-        Target::Opaque
-    } else {
-        Target::Missing
-    }
 }
 
 /// The spec of the target's newest Running pod: running pods carry the requests a LimitRange

@@ -38,6 +38,9 @@ pub(crate) fn exit_meaning(
         (143, _) => {
             "terminated with SIGTERM, usually by the kubelet: a failed liveness probe, an eviction or a rollout; a process that exits 143 on SIGTERM did not shut down cleanly"
         }
+        (255, Some("Unknown")) => {
+            "the container was still running when its node or container runtime went away; the kubelet records exit code 255 with reason Unknown for it"
+        }
         _ => return None,
     })
 }

@@ -1,6 +1,7 @@
 //! Shared Kubernetes helpers: what several check families need to read Kubernetes objects the
 //! way Kubernetes does (conditions, pod and node readiness, the snapshot's clock, scheduling and
-//! tolerations, extended resources, exit codes, and how messages name objects). This is a leaf:
+//! tolerations, extended resources and quantities, exit codes, credentials written in plain
+//! text, the Services that route to pods, and how messages name objects). This is a leaf:
 //! it imports nothing of the crate, and check families import it and never each other.
 
 mod conditions;
@@ -12,6 +13,8 @@ mod nodes;
 mod pods;
 mod resources;
 mod scheduling;
+mod secrets;
+mod services;
 mod time;
 
 pub(crate) use conditions::{Cond, Text, conds, explain};
@@ -27,7 +30,9 @@ pub(crate) use pods::{
     unscheduled,
 };
 pub(crate) use resources::{
-    count, extended_requests, is_accelerator, is_extended, pod_accelerators,
+    count, extended_requests, is_accelerator, is_extended, pod_accelerators, quantity_value,
 };
 pub(crate) use scheduling::{selector_mismatch, tolerates, unsatisfied};
+pub(crate) use secrets::{credential_in, secret_entry, secret_literal};
+pub(crate) use services::{headless, routing_services, service_selects};
 pub(crate) use time::{Since, age_seconds, recent, since, since_in};

@@ -80,9 +80,58 @@ pub(crate) fn extended_requests(spec: &PodSpec) -> BTreeMap<String, i64> {
     pod_requests(spec, is_extended)
 }
 
+/// A quantity's value in base units (`500m` is 0.5, `1Gi` is 1073741824, `1e3` is 1000), as
+/// Kubernetes reads it; `None` for text that is not a quantity.
+pub(crate) fn quantity_value(quantity: &str) -> Option<f64> {
+    const BINARY: [(&str, i32); 6] = [
+        ("Ki", 1),
+        ("Mi", 2),
+        ("Gi", 3),
+        ("Ti", 4),
+        ("Pi", 5),
+        ("Ei", 6),
+    ];
+    const DECIMAL: [(char, i32); 9] = [
+        ('n', -9),
+        ('u', -6),
+        ('m', -3),
+        ('k', 3),
+        ('M', 6),
+        ('G', 9),
+        ('T', 12),
+        ('P', 15),
+        ('E', 18),
+    ];
+    let text = quantity.trim();
+    for (suffix, power) in BINARY {
+        if let Some(number) = text.strip_suffix(suffix) {
+            return Some(number.parse::<f64>().ok()? * 1024f64.powi(power));
+        }
+    }
+    for (suffix, power) in DECIMAL {
+        if let Some(number) = text.strip_suffix(suffix)
+            && let Ok(n) = number.parse::<f64>()
+        {
+            return Some(n * 10f64.powi(power));
+        }
+    }
+    text.parse::<f64>().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_read_as_kubernetes_reads_them() {
+        assert_eq!(quantity_value("500m"), Some(0.5));
+        assert_eq!(quantity_value("0.5"), Some(0.5));
+        assert_eq!(quantity_value("1Gi"), quantity_value("1024Mi"));
+        assert_eq!(quantity_value("1k"), Some(1000.0));
+        assert_eq!(quantity_value("1e3"), Some(1000.0));
+        assert_eq!(quantity_value("2"), Some(2.0));
+        assert_eq!(quantity_value("lots"), None);
+    }
 
     #[test]
     fn extended_resources_are_domain_prefixed_and_not_kubernetes_io() {

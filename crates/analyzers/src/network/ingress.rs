@@ -14,6 +14,7 @@ use crate::{
     findings::{Build, finding},
     ids,
     k8s::{is_default_class, namespace_of},
+    twins::{self, Backend},
 };
 
 const DEFAULT_CLASS_ANNOTATION: &str = "ingressclass.kubernetes.io/is-default-class";
@@ -105,45 +106,28 @@ fn backend_findings(snapshot: &Snapshot, ingress: &Ingress, object: &ObjectRef) 
         return Vec::new();
     }
     for backend in backends(ingress) {
-        let service = snapshot.services.get(Some(namespace), &backend.name);
-        let port = backend.port.as_ref();
-        let port_text = port.map_or_else(String::new, |p| {
+        let port_text = backend.port.as_ref().map_or_else(String::new, |p| {
             p.name
                 .clone()
                 .or_else(|| p.number.map(|n| n.to_string()))
                 .unwrap_or_default()
         });
-        let (reason, message) = match service {
-            None => (
+        let (reason, message) = match twins::backend(snapshot, namespace, backend) {
+            Backend::Found => continue,
+            Backend::ServiceMissing => (
                 "ServiceNotFound",
                 format!(
                     "Ingress {} routes to Service {}, which does not exist in namespace {shown}",
                     object.name, backend.name
                 ),
             ),
-            Some(service) => {
-                let ports = service.spec.as_ref().and_then(|s| s.ports.as_ref());
-                let exists = port.is_none_or(|wanted| {
-                    ports
-                        .into_iter()
-                        .flatten()
-                        .any(|p| match (&wanted.name, wanted.number) {
-                            (Some(name), _) => p.name.as_ref() == Some(name),
-                            (None, Some(number)) => p.port == number,
-                            (None, None) => true,
-                        })
-                });
-                if exists {
-                    continue;
-                }
-                (
-                    "PortNotFound",
-                    format!(
-                        "Ingress {} routes to port {port_text} of Service {}, which has no such port",
-                        object.name, backend.name
-                    ),
-                )
-            }
+            Backend::PortMissing => (
+                "PortNotFound",
+                format!(
+                    "Ingress {} routes to port {port_text} of Service {}, which has no such port",
+                    object.name, backend.name
+                ),
+            ),
         };
         if findings.iter().any(|f| f.message == message) {
             continue;

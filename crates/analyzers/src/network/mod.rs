@@ -7,15 +7,10 @@ mod network_policy;
 mod service;
 mod webhook;
 
-use std::collections::BTreeMap;
-
 use kubewhy_model::{CheckId, Finding, ObjectRef};
-use kubewhy_source::{
-    LabelSelector, Snapshot,
-    k8s::core::v1::{Pod, Service},
-};
+use kubewhy_source::Snapshot;
 
-use crate::{Analyzer, Context, ids, k8s::in_namespace};
+use crate::{Analyzer, Context, ids};
 
 /// The network analyzer.
 pub struct NetworkAnalyzer;
@@ -120,25 +115,4 @@ fn ready_on_port(snapshot: &Snapshot, namespace: &str, service: &str, port: &str
             .any(|p| p.name.as_deref().unwrap_or("") == port);
         on_port && subset.addresses.as_ref().is_some_and(|a| !a.is_empty())
     })
-}
-
-/// The pods a Service's selector matches; an empty result for a Service without a selector.
-fn selected_pods<'a>(snapshot: &'a Snapshot, service: &Service) -> Vec<&'a Pod> {
-    let namespace = service.metadata.namespace.as_deref().unwrap_or("");
-    let Some(selector) = service.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
-        return Vec::new();
-    };
-    let selector = LabelSelector::from_map(selector);
-    pods_matching(snapshot, namespace, &selector).collect()
-}
-
-/// The pods of a namespace that a selector matches, judged on their labels in place.
-fn pods_matching<'a, 's>(
-    snapshot: &'a Snapshot,
-    namespace: &str,
-    selector: &'s LabelSelector,
-) -> impl Iterator<Item = &'a Pod> + use<'a, 's> {
-    static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
-    in_namespace(&snapshot.pods, namespace)
-        .filter(move |p| selector.matches(p.metadata.labels.as_ref().unwrap_or(&NO_LABELS)))
 }

@@ -8,12 +8,12 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::pods_matching;
 use crate::{
     Context,
     findings::{Build, finding},
     ids,
     k8s::namespace_of,
+    twins::{Selection, selection},
 };
 
 pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
@@ -44,13 +44,7 @@ fn selects_nothing(
         return None;
     }
     let namespace = object.namespace.as_deref().unwrap_or("");
-    let pod_matches = pods_matching(snapshot, namespace, &selector)
-        .next()
-        .is_some();
-    let template_matches = snapshot
-        .workloads_in(namespace)
-        .any(|w| selector.matches(w.labels()));
-    if pod_matches || template_matches {
+    if let Selection::Selects { .. } = selection(snapshot, namespace, &selector) {
         return None;
     }
     let message = format!(

@@ -9,12 +9,13 @@ use kubewhy_source::{
     object_ref,
 };
 
-use super::{ready_endpoints, ready_on_port, selected_pods};
+use super::{ready_endpoints, ready_on_port};
 use crate::{
     Context,
     findings::{Build, finding},
     ids,
     k8s::{age_seconds, namespace_of, pod_ready},
+    twins::{Selection, selection},
     workload::Workload,
 };
 
@@ -36,18 +37,17 @@ pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
         let Some(selector) = selector_of(service) else {
             continue;
         };
-        let pods = selected_pods(snapshot, service);
-        let templates: Vec<&Workload<'_>> = snapshot
-            .workloads_in(namespace)
-            .filter(|w| selector.matches(w.labels()))
-            .collect();
+        let (nothing, pods, templates) = match selection(snapshot, namespace, &selector) {
+            Selection::Nothing => (true, Vec::new(), Vec::new()),
+            Selection::Selects { pods, templates } => (false, pods, templates),
+        };
         // Without the namespace's pods (a list that failed or was scoped elsewhere), no pod
         // proves nothing matches.
         let pods_seen = snapshot.collected("Pod", object.namespace.as_deref());
         let mut found: Vec<Finding> = if pods.is_empty() && !pods_seen {
             Vec::new()
         } else {
-            endpoints_finding(snapshot, service, &object, &pods, &templates)
+            endpoints_finding(snapshot, service, &object, &pods, &templates, nothing)
                 .into_iter()
                 .collect()
         };
@@ -89,11 +89,12 @@ fn endpoints_finding(
     object: &ObjectRef,
     pods: &[&Pod],
     templates: &[&Workload<'_>],
+    nothing: bool,
 ) -> Option<Finding> {
     let namespace = object.namespace.as_deref().unwrap_or("");
     let name = &object.name;
     if pods.is_empty() {
-        return no_pods_finding(snapshot, service, object, templates);
+        return no_pods_finding(snapshot, service, object, templates, nothing);
     }
     let ready = ready_endpoints(snapshot, namespace, name).or_else(|| {
         let with_status = pods.iter().any(|p| p.status.is_some());
@@ -130,17 +131,18 @@ fn endpoints_finding(
     Some(found)
 }
 
-/// No pod matches: either nothing could (a selector typo), or the workload that should run
-/// them has none.
+/// No pod matches: either nothing could (a selector typo: `nothing`), or the workload that
+/// should run them has none.
 fn no_pods_finding(
     snapshot: &Snapshot,
     service: &Service,
     object: &ObjectRef,
     templates: &[&Workload<'_>],
+    nothing: bool,
 ) -> Option<Finding> {
     let shown = namespace_of(object);
     let name = &object.name;
-    if templates.is_empty() {
+    if nothing {
         let message = format!(
             "Service {name} selects pods labelled {}, but no pod or pod template in namespace {shown} carries these labels",
             selector_text(service)

@@ -65,19 +65,23 @@ pub struct Loaded {
     /// What was done with the input besides reading it, as info lines: companion files and
     /// Helm charts skipped, kinds inferred.
     pub notes: Vec<Warning>,
+    /// Where namespaced objects written without a namespace go (`-n`).
+    pub(crate) namespace: Option<String>,
 }
 
 /// Reads files, folders (recursively, in name order), archives and `-` for stdin, then parses
 /// them.
 #[must_use]
 pub fn load(paths: &[PathBuf]) -> Loaded {
-    load_with(paths, &Reporter::default())
+    load_with(paths, None, &Reporter::default())
 }
 
 /// [`load`], reporting progress and errors as it goes and stopping early when cancelled. It
-/// blocks: run it off the async runtime's workers.
+/// blocks: run it off the async runtime's workers. Namespaced objects written without a
+/// namespace are put in `namespace` when one is given (`-n`), as `kubectl apply -n` would;
+/// without one they stay unset, which every check reads as `default`.
 #[must_use]
-pub fn load_with(paths: &[PathBuf], reporter: &Reporter) -> Loaded {
+pub fn load_with(paths: &[PathBuf], namespace: Option<&str>, reporter: &Reporter) -> Loaded {
     let mut gathered = gather::Gathered::default();
     for path in paths {
         if reporter.is_cancelled() {
@@ -94,6 +98,7 @@ pub fn load_with(paths: &[PathBuf], reporter: &Reporter) -> Loaded {
     let mut loaded = Loaded {
         errors: gathered.errors,
         notes: gathered.notes,
+        namespace: namespace.map(str::to_owned),
         ..Loaded::default()
     };
     for (target, text) in gathered.logs {

@@ -12,7 +12,7 @@ use super::{
     inferred::{How, Inferences},
     legacy, logs,
 };
-use crate::{Listings, Progress, Reporter, SourceEvent};
+use crate::{Listings, Progress, Reporter, Snapshot, SourceEvent};
 
 /// Parses every input into one snapshot, collecting errors instead of stopping at them.
 #[must_use]
@@ -297,6 +297,13 @@ impl Sink<'_> {
             meta.insert("name".to_owned(), Value::String(name.clone()));
         } else if let Some(object) = value.as_object_mut() {
             object.insert("metadata".to_owned(), serde_json::json!({ "name": name }));
+        }
+        if let Some(default) = &self.loaded.namespace
+            && value.pointer("/metadata/namespace").is_none()
+            && Snapshot::namespaced(api_version, kind) == Some(true)
+            && let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut)
+        {
+            meta.insert("namespace".to_owned(), Value::String(default.clone()));
         }
         let namespace = value
             .pointer("/metadata/namespace")

@@ -1,4 +1,5 @@
-//! Container-level checks: image tags, resource settings, probes and environment variables.
+//! Container-level checks: image tags, resource settings, probes (readiness judged per pod)
+//! and environment variables.
 
 use std::collections::BTreeSet;
 
@@ -7,13 +8,14 @@ use kubewhy_model::Finding;
 use kubewhy_source::{
     Snapshot,
     k8s::core::v1::{Container, Probe},
+    object_ref,
 };
 
 use crate::{
     Context,
     findings::{Build, finding},
     ids,
-    k8s::{container_of, get_in},
+    k8s::{container_of, describe, get_in, namespace_of, routing_services},
     workload::Workload,
 };
 
@@ -40,13 +42,65 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
                     .map(|f| f.container(&container.name, init)),
             );
         }
+        if long_running {
+            findings.extend(readiness(cx, workload));
+        }
     }
     findings
 }
 
+/// A pod that a Service routes to, and none of whose containers (regular, or native sidecars)
+/// has a readiness probe: one probe tells the endpoints controller when the pod can serve. Pods
+/// no Service selects (queue workers, controllers) receive no traffic to hold back. When the
+/// snapshot holds no Services, nothing says whether one routes to the pods, and they are
+/// judged as kube-linter judges them.
+fn readiness(cx: &Context<'_>, workload: &Workload) -> Option<Finding> {
+    let serving: Vec<(&Container, bool)> = workload
+        .containers()
+        .filter(|(c, init)| !init || c.restart_policy.as_deref() == Some("Always"))
+        .collect();
+    if serving.iter().any(|(c, _)| c.readiness_probe.is_some()) {
+        return None;
+    }
+    // The finding names the app container, where a probe belongs, before any sidecar.
+    let &(first, init) = serving
+        .iter()
+        .find(|(_, init)| !init)
+        .or_else(|| serving.first())?;
+    let namespace = namespace_of(&workload.object);
+    let routed = if cx.listed("Service", workload.object.namespace.as_deref()) {
+        let service = routing_services(&cx.services, namespace, workload.labels()).next()?;
+        Some(object_ref(service))
+    } else {
+        None
+    };
+    let message = match &routed {
+        Some(service) => format!(
+            "No container of {} has a readiness probe, and Service {} routes traffic to its pods.",
+            describe(&workload.object),
+            service.name
+        ),
+        None => format!(
+            "No container of {} has a readiness probe.",
+            describe(&workload.object)
+        ),
+    };
+    let found = finding(
+        ids::CONTAINER_READINESS_PROBE_MISSING,
+        &workload.object,
+        "NoReadinessProbe",
+        message,
+    )
+    .container(&first.name, init);
+    Some(match routed {
+        Some(service) => found.related(service),
+        None => found,
+    })
+}
+
 /// An image tagged `latest`, or with neither tag nor digest after its last `/` (a `:` before it
 /// belongs to a registry port).
-fn floating(image: &str) -> bool {
+pub(super) fn floating(image: &str) -> bool {
     let last = image.rsplit('/').next().unwrap_or(image);
     !image.is_empty() && (image.ends_with(":latest") || !last.contains(':'))
 }
@@ -66,7 +120,7 @@ fn image(workload: &Workload, container: &Container) -> Option<Finding> {
     ))
 }
 
-fn is_zero(quantity: Option<&Quantity>) -> bool {
+pub(super) fn is_zero(quantity: Option<&Quantity>) -> bool {
     quantity.is_none_or(|q| {
         let digits = q.0.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         digits.parse::<f64>().is_ok_and(|v| v == 0.0)
@@ -120,32 +174,21 @@ fn long_running(workload: &Workload) -> bool {
             .is_none_or(|p| p == "Always")
 }
 
-/// Missing liveness and readiness probes (only where `want_probes`), and probes aimed at a port
-/// the container does not expose.
+/// A missing liveness probe (only where `want_probes`), and probes aimed at a port the
+/// container does not expose. Readiness is judged per pod, in [`readiness`].
 fn probes(workload: &Workload, container: &Container, want_probes: bool) -> Vec<Finding> {
     let mut out = Vec::new();
-    let missing = [
-        (
-            &container.liveness_probe,
+    if want_probes && container.liveness_probe.is_none() {
+        let message = format!(
+            "Container {} has no liveness probe.",
+            container_of(&container.name, &workload.object)
+        );
+        out.push(finding(
             ids::CONTAINER_LIVENESS_PROBE_MISSING,
+            &workload.object,
             "NoLivenessProbe",
-            "liveness",
-        ),
-        (
-            &container.readiness_probe,
-            ids::CONTAINER_READINESS_PROBE_MISSING,
-            "NoReadinessProbe",
-            "readiness",
-        ),
-    ];
-    for (probe, check, reason, what) in missing {
-        if want_probes && probe.is_none() {
-            let message = format!(
-                "Container {} has no {what} probe.",
-                container_of(&container.name, &workload.object)
-            );
-            out.push(finding(check, &workload.object, reason, message));
-        }
+            message,
+        ));
     }
     let probes = [
         (&container.liveness_probe, "liveness"),

@@ -10,17 +10,18 @@ use kubewhy_source::{
     meta, object_ref,
 };
 
-use super::exists;
 use crate::{
     Context,
     findings::{Build, finding},
     ids,
-    k8s::{container_of, dynamic_of_kind, get_in, show_labels},
+    k8s::{container_of, dynamic_of_kind, namespace_of, show_labels},
+    twins::{self, Backend, ScaleTarget, Selection, Target, selection},
 };
 
 /// A HorizontalPodAutoscaler of any API version, reduced to what the checks read.
 pub(super) struct Autoscaler {
     pub object: ObjectRef,
+    pub target_api_version: Option<String>,
     pub target_kind: String,
     pub target_name: String,
     pub min_replicas: Option<i32>,
@@ -33,6 +34,7 @@ pub(super) fn autoscalers(snapshot: &Snapshot) -> Vec<Autoscaler> {
         .iter()
         .map(|h| Autoscaler {
             object: object_ref(h),
+            target_api_version: h.spec.scale_target_ref.api_version.clone(),
             target_kind: h.spec.scale_target_ref.kind.clone(),
             target_name: h.spec.scale_target_ref.name.clone(),
             min_replicas: h.spec.min_replicas,
@@ -47,6 +49,11 @@ pub(super) fn autoscalers(snapshot: &Snapshot) -> Vec<Autoscaler> {
         };
         Autoscaler {
             object: dynamic_ref(d),
+            target_api_version: d
+                .data
+                .pointer("/spec/scaleTargetRef/apiVersion")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
             target_kind: text("/spec/scaleTargetRef/kind"),
             target_name: text("/spec/scaleTargetRef/name"),
             min_replicas: d
@@ -71,9 +78,12 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     for hpa in autoscalers(snapshot) {
         let namespace = hpa.object.namespace.as_deref();
         // A kind that was not listed, or listed elsewhere, proves nothing missing.
-        if cx.collected(&hpa.target_kind, namespace)
-            && !exists(cx, &hpa.target_kind, namespace, &hpa.target_name)
-        {
+        let target = ScaleTarget {
+            api_version: hpa.target_api_version.as_deref(),
+            kind: &hpa.target_kind,
+            name: &hpa.target_name,
+        };
+        if matches!(twins::target(cx, namespace, &target), Target::Missing) {
             let message = format!(
                 "{} scales {} {}, which does not exist.",
                 hpa.object, hpa.target_kind, hpa.target_name
@@ -92,11 +102,13 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     findings
 }
 
-/// Whether a selector matches the pods, or the pod template, of any pod maker in the namespace
+/// Whether a selector matches a pod, or the pod template of any pod maker, in the namespace
 /// (`default` for objects written without one).
 fn selects_any(cx: &Context<'_>, namespace: Option<&str>, selector: &LabelSelector) -> bool {
-    cx.pod_makers_in(namespace.unwrap_or_default())
-        .any(|w| selector.matches(w.labels()))
+    matches!(
+        selection(cx, namespace.unwrap_or_default(), selector),
+        Selection::Selects { .. }
+    )
 }
 
 fn services(cx: &Context<'_>) -> Vec<Finding> {
@@ -118,8 +130,9 @@ fn services(cx: &Context<'_>) -> Vec<Finding> {
             )
         {
             let message = format!(
-                "The selector of {object} ({}) matches no pod template in its namespace.",
-                show_labels(selector)
+                "The selector of {object} ({}) matches no pod template in namespace {}.",
+                show_labels(selector),
+                namespace_of(&object)
             );
             out.push(finding(
                 ids::SERVICE_SELECTS_NO_WORKLOAD,
@@ -174,25 +187,13 @@ fn broken_backend(
     backend: &IngressBackend,
 ) -> Option<(String, String)> {
     let target = backend.service.as_ref()?;
-    let port = target.port.as_ref();
-    let shown = port
+    let shown = target
+        .port
+        .as_ref()
         .and_then(|p| p.name.clone().or_else(|| p.number.map(|n| n.to_string())))
         .unwrap_or_default();
-    let Some(service) = get_in(&snapshot.services, namespace, &target.name) else {
-        return Some((target.name.clone(), shown));
-    };
-    let ports = service.spec.as_ref().and_then(|s| s.ports.as_ref());
-    let found = port.is_none_or(|want| {
-        ports
-            .into_iter()
-            .flatten()
-            .any(|p| match (&want.name, want.number) {
-                (Some(name), _) => p.name.as_deref() == Some(name.as_str()),
-                (None, Some(number)) => p.port == number,
-                (None, None) => true,
-            })
-    });
-    (!found).then(|| (target.name.clone(), shown))
+    (twins::backend(snapshot, namespace.unwrap_or("default"), target) != Backend::Found)
+        .then(|| (target.name.clone(), shown))
 }
 
 fn network_policies(cx: &Context<'_>) -> Vec<Finding> {
@@ -212,8 +213,9 @@ fn network_policies(cx: &Context<'_>) -> Vec<Finding> {
             && !selects_any(cx, namespace, &selector)
         {
             let message = format!(
-                "The podSelector of {object} ({}) matches no pod template in its namespace.",
-                show_selector(spec.pod_selector.as_ref())
+                "The podSelector of {object} ({}) matches no pod template in namespace {}.",
+                show_selector(spec.pod_selector.as_ref()),
+                namespace_of(&object)
             );
             out.push(finding(
                 ids::NETWORK_POLICY_DANGLING,
@@ -253,7 +255,8 @@ fn peers(cx: &Context<'_>, object: &ObjectRef, spec: &NetworkPolicySpec) -> Vec<
             continue;
         }
         let message = format!(
-            "A rule of {object} allows pods matching {shown}, and no pod template in its namespace matches."
+            "A rule of {object} allows pods matching {shown}, and no pod template in namespace {} matches.",
+            namespace_of(object)
         );
         out.push(finding(
             ids::NETWORK_POLICY_PEER_SELECTS_NO_PODS,

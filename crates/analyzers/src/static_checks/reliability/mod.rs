@@ -1,15 +1,19 @@
 //! Static reliability checks (kube-linter parity): images, resources, probes, selectors, dangling
-//! references, rollout and disruption settings. They judge manifests as written, so on a live
+//! references, rollout and disruption settings, replica counts against autoscalers, governing
+//! Services and CronJob templates. They judge manifests as written, so on a live
 //! cluster they read each workload's pod template.
 
+mod batch;
+mod container_spec;
 mod containers;
 mod dangling;
 mod pod_spec;
 mod rollout;
+mod workloads;
 
 use kubewhy_model::{CheckId, Finding};
 
-use crate::{Analyzer, Context, ids, k8s::dynamic_of_kind};
+use crate::{Analyzer, Context, ids};
 
 /// See the module documentation.
 pub struct ReliabilityAnalyzer;
@@ -45,6 +49,18 @@ const CHECKS: &[CheckId] = &[
     ids::PDB_UNHEALTHY_EVICTION_POLICY_UNSET,
     ids::JOB_TTL_MISCONFIGURED,
     ids::API_VERSION_REMOVED,
+    ids::DEPLOYMENT_REPLICAS_UNSET,
+    ids::DEPLOYMENT_REPLICAS_CONFLICT_HPA,
+    ids::WORKLOAD_NO_PDB,
+    ids::STATEFULSET_SERVICE_NOT_HEADLESS,
+    ids::CRONJOB_RESTART_POLICY_INVALID,
+    ids::CRONJOB_STARTING_DEADLINE_UNSET,
+    ids::CONTAINER_PORT_INVALID,
+    ids::CONTAINER_IMAGE_PULL_POLICY_NOT_ALWAYS,
+    ids::CONTAINER_EPHEMERAL_STORAGE_UNSET,
+    ids::CONTAINER_REQUESTS_EQUAL_LIMITS,
+    ids::TOPOLOGY_SPREAD_INVALID,
+    ids::POD_NETWORK_POLICY_PARTIAL,
 ];
 
 /// Kinds whose `spec.replicas` says how many pods run (one when unset).
@@ -63,22 +79,12 @@ impl Analyzer for ReliabilityAnalyzer {
 
     fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = containers::check(snapshot);
+        findings.extend(container_spec::check(snapshot));
         findings.extend(pod_spec::check(snapshot));
         findings.extend(dangling::check(snapshot));
         findings.extend(rollout::check(snapshot));
+        findings.extend(workloads::check(snapshot));
+        findings.extend(batch::check(snapshot));
         findings
     }
-}
-
-/// Whether a scalable object of this kind and name exists in the namespace: a workload the
-/// index holds, or an object of a dynamic kind (an Argo Rollout, a DeploymentConfig).
-fn exists(cx: &Context<'_>, kind: &str, namespace: Option<&str>, name: &str) -> bool {
-    let typed = matches!(
-        kind,
-        "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController"
-    );
-    (typed && cx.workload(kind, namespace, name).is_some())
-        || dynamic_of_kind(cx, kind).any(|d| {
-            d.metadata.name.as_deref() == Some(name) && d.metadata.namespace.as_deref() == namespace
-        })
 }

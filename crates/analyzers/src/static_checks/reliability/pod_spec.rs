@@ -1,17 +1,20 @@
-//! Pod-template checks: selectors, scheduling spread, network isolation, DNS, priority and restart
-//! policy.
+//! Pod-template checks: selectors, scheduling spread (anti-affinity and topology spread
+//! constraints), network isolation, DNS, priority and restart policy.
 
 use std::collections::BTreeMap;
 
 use kubewhy_model::Finding;
-use kubewhy_source::{LabelSelector, k8s::core::v1::PodAffinityTerm};
+use kubewhy_source::{
+    LabelSelector,
+    k8s::{core::v1::PodAffinityTerm, networking::v1::NetworkPolicy},
+};
 
 use super::REPLICATED;
 use crate::{
     Context,
     findings::finding,
     ids,
-    k8s::{namespace_of, show_labels},
+    k8s::{describe, namespace_of, show_labels},
     workload::Workload,
 };
 
@@ -28,6 +31,7 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
         on(ids::DNS_NDOTS_UNSET),
     );
     let priority = on(ids::PRIORITY_CLASS_NOT_ALLOWED) || on(ids::RESTART_POLICY_NEVER);
+    let partial = on(ids::POD_NETWORK_POLICY_PARTIAL);
     let mut findings = Vec::new();
     for workload in cx.workloads() {
         findings.extend(selector(workload));
@@ -40,6 +44,10 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
         if isolated {
             findings.extend(isolation(cx, workload));
         }
+        if partial {
+            findings.extend(partial_isolation(cx, workload));
+        }
+        findings.extend(topology_spread(workload));
         if ndots {
             findings.extend(dns(workload));
         }
@@ -187,22 +195,31 @@ fn node_affinity(workload: &Workload) -> Option<Finding> {
     })
 }
 
-/// Pods that no NetworkPolicy selects accept traffic from anywhere in the cluster.
-fn isolation(snapshot: &Context<'_>, workload: &Workload) -> Option<Finding> {
+/// The NetworkPolicies of the workload's namespace that select its pods; `None` when a policy
+/// the snapshot could not see may select them.
+fn selecting_policies<'a>(
+    snapshot: &'a Context<'_>,
+    workload: &Workload,
+) -> Option<Vec<&'a NetworkPolicy>> {
     let namespace = workload.object.namespace.as_deref();
-    // A policy the snapshot could not see may select the pods.
     if !snapshot.collected("NetworkPolicy", namespace) {
         return None;
     }
-    let labels = workload.pod_labels();
-    let isolated = snapshot.network_policies.iter().any(|p| {
+    let labels = workload.labels();
+    let policies = snapshot.network_policies.iter().filter(|p| {
         p.metadata.namespace.as_deref() == namespace
             && p.spec.as_ref().is_some_and(|s| {
                 s.pod_selector
                     .as_ref()
-                    .is_none_or(|sel| LabelSelector::from_k8s(sel).matches(&labels))
+                    .is_none_or(|sel| LabelSelector::from_k8s(sel).matches(labels))
             })
     });
+    Some(policies.collect())
+}
+
+/// Pods that no NetworkPolicy selects accept traffic from anywhere in the cluster.
+fn isolation(snapshot: &Context<'_>, workload: &Workload) -> Option<Finding> {
+    let isolated = !selecting_policies(snapshot, workload)?.is_empty();
     (!isolated).then(|| {
         let message = format!("No NetworkPolicy selects the pods of {}.", workload.object);
         finding(
@@ -212,6 +229,115 @@ fn isolation(snapshot: &Context<'_>, workload: &Workload) -> Option<Finding> {
             message,
         )
     })
+}
+
+/// The directions a policy isolates: its `policyTypes`, or when it names none, Ingress, and
+/// Egress too if it has egress rules (as the API server defaults them).
+fn directions(policy: &NetworkPolicy) -> (bool, bool) {
+    let Some(spec) = policy.spec.as_ref() else {
+        return (false, false);
+    };
+    match spec.policy_types.as_ref().filter(|t| !t.is_empty()) {
+        Some(types) => (
+            types.iter().any(|t| t == "Ingress"),
+            types.iter().any(|t| t == "Egress"),
+        ),
+        None => (true, spec.egress.as_ref().is_some_and(|e| !e.is_empty())),
+    }
+}
+
+/// Pods that NetworkPolicies isolate in one direction only. Pods no policy selects are
+/// `pod-not-isolated`'s.
+fn partial_isolation(snapshot: &Context<'_>, workload: &Workload) -> Option<Finding> {
+    let policies = selecting_policies(snapshot, workload)?;
+    if policies.is_empty() {
+        return None;
+    }
+    let (ingress, egress) = policies.iter().fold((false, false), |(i, e), p| {
+        let (pi, pe) = directions(p);
+        (i || pi, e || pe)
+    });
+    let (reason, covered, open) = match (ingress, egress) {
+        (true, false) => ("IngressOnly", "incoming", "outgoing"),
+        (false, true) => ("EgressOnly", "outgoing", "incoming"),
+        _ => return None,
+    };
+    let message = format!(
+        "The NetworkPolicies that select the pods of {} restrict only {covered} traffic; {open} traffic is not restricted.",
+        describe(&workload.object)
+    );
+    Some(finding(
+        ids::POD_NETWORK_POLICY_PARTIAL,
+        &workload.object,
+        reason,
+        message,
+    ))
+}
+
+/// Topology spread constraints the API server rejects (`maxSkew` below 1, no `topologyKey`, an
+/// unknown `whenUnsatisfiable`, a `minDomains` below 1 or without `DoNotSchedule`), and those
+/// that spread nothing: no `labelSelector`, or one that does not select the workload's own pods.
+fn topology_spread(workload: &Workload) -> Vec<Finding> {
+    let labels = workload.labels();
+    let constraints = workload.spec.topology_spread_constraints.iter().flatten();
+    let mut out = Vec::new();
+    for (i, c) in constraints.enumerate() {
+        let do_not_schedule = c.when_unsatisfiable == "DoNotSchedule";
+        let (reason, problem) = if c.max_skew < 1 {
+            (
+                "MaxSkewInvalid",
+                format!("sets maxSkew to {}, below 1", c.max_skew),
+            )
+        } else if c.topology_key.is_empty() {
+            ("TopologyKeyUnset", "sets no topologyKey".to_owned())
+        } else if !do_not_schedule && c.when_unsatisfiable != "ScheduleAnyway" {
+            (
+                "WhenUnsatisfiableInvalid",
+                format!(
+                    "sets whenUnsatisfiable to {:?}, not DoNotSchedule or ScheduleAnyway",
+                    c.when_unsatisfiable
+                ),
+            )
+        } else if let Some(n) = c.min_domains.filter(|n| *n < 1 || !do_not_schedule) {
+            let why = if n < 1 {
+                "below 1"
+            } else {
+                "without whenUnsatisfiable: DoNotSchedule"
+            };
+            (
+                "MinDomainsInvalid",
+                format!("sets minDomains to {n}, {why}"),
+            )
+        } else if c.label_selector.is_none() {
+            (
+                "NoLabelSelector",
+                "has no labelSelector, so it counts no pods".to_owned(),
+            )
+        } else if !c
+            .label_selector
+            .as_ref()
+            .is_some_and(|s| LabelSelector::from_k8s(s).matches(labels))
+        {
+            (
+                "SelectorMissesOwnPods",
+                "has a labelSelector that does not select the workload's own pods".to_owned(),
+            )
+        } else {
+            continue;
+        };
+        let message = format!(
+            "Topology spread constraint {} of {} {problem}.",
+            i + 1,
+            describe(&workload.object)
+        );
+        out.push(finding(
+            ids::TOPOLOGY_SPREAD_INVALID,
+            &workload.object,
+            reason,
+            message,
+        ));
+    }
+    out
 }
 
 fn dns(workload: &Workload) -> Option<Finding> {

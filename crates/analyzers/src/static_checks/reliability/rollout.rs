@@ -295,8 +295,31 @@ fn disruption_budget(
             message,
         ));
     }
-    out.extend(min_available(snapshot, pdb, replicated, hpas));
+    let blocks = min_available(snapshot, pdb, replicated, hpas);
+    if blocks.is_empty() {
+        out.extend(every_pod_required(pdb));
+    }
+    out.extend(blocks);
     out
+}
+
+/// `minAvailable: 100%` blocks every eviction whatever runs under it: judged even when no
+/// workload in the snapshot matches the selector (a PDB shipped apart from its workload).
+fn every_pod_required(pdb: &PodDisruptionBudget) -> Option<Finding> {
+    let spec = pdb.spec.as_ref()?;
+    spec.selector.as_ref()?;
+    let all = matches!(&spec.min_available, Some(IntOrString::String(s)) if s.trim() == "100%");
+    all.then(|| {
+        let object = object_ref(pdb);
+        let message =
+            format!("{object} sets minAvailable to 100%, so no pod it covers can ever be evicted.");
+        finding(
+            ids::PDB_MIN_AVAILABLE_BLOCKS_EVICTION,
+            &object,
+            "MinAvailableAll",
+            message,
+        )
+    })
 }
 
 /// `minAvailable` at or above the fewest pods of a workload the PDB covers.
@@ -356,9 +379,23 @@ fn min_available(
 /// The floor of the autoscaler that owns an object's replica count: an HPA's `minReplicas`
 /// (default 1) or a KEDA ScaledObject's `minReplicaCount` (default 0). None when nothing
 /// autoscales it.
-fn autoscaler_floor(snapshot: &Snapshot, hpas: &[Autoscaler], object: &ObjectRef) -> Option<i32> {
+pub(super) fn autoscaler_floor(
+    snapshot: &Snapshot,
+    hpas: &[Autoscaler],
+    object: &ObjectRef,
+) -> Option<i32> {
+    autoscaler_of(snapshot, hpas, object).map(|(_, floor)| floor)
+}
+
+/// The HorizontalPodAutoscaler or KEDA ScaledObject that owns an object's replica count, with
+/// its floor (see [`autoscaler_floor`]).
+pub(super) fn autoscaler_of(
+    snapshot: &Snapshot,
+    hpas: &[Autoscaler],
+    object: &ObjectRef,
+) -> Option<(ObjectRef, i32)> {
     if let Some(hpa) = hpas.iter().find(|h| targets(h, object)) {
-        return Some(hpa.min_replicas.unwrap_or(1));
+        return Some((hpa.object.clone(), hpa.min_replicas.unwrap_or(1)));
     }
     let keda = dynamic_of_kind(snapshot, "ScaledObject").find(|s| {
         let target = |field: &str| {
@@ -374,7 +411,8 @@ fn autoscaler_floor(snapshot: &Snapshot, hpas: &[Autoscaler], object: &ObjectRef
         .data
         .pointer("/spec/minReplicaCount")
         .and_then(serde_json::Value::as_i64);
-    Some(min.and_then(|n| i32::try_from(n).ok()).unwrap_or(0))
+    let floor = min.and_then(|n| i32::try_from(n).ok()).unwrap_or(0);
+    Some((dynamic_ref(keda), floor))
 }
 
 /// Annotations under which Helm or Argo CD delete a hook Job themselves.

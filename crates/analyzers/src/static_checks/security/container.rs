@@ -1,6 +1,6 @@
 //! Checks on each container's security context, ports and environment, init containers
 //! included: privileges, root users, writable root file systems, raw sockets, ports that need
-//! privileges or expose SSH, and secrets in environment variables.
+//! privileges or expose SSH, seccomp profiles, and secrets in environment variables.
 
 use kubewhy_model::{CheckId, Finding};
 use kubewhy_source::k8s::core::v1::{Container, PodSecurityContext, SecurityContext};
@@ -9,7 +9,7 @@ use super::windows;
 use crate::{
     findings::{Build, finding},
     ids,
-    k8s::describe,
+    k8s::{describe, secret_literal},
     workload::Workload,
 };
 
@@ -38,7 +38,8 @@ impl Ctx<'_> {
 }
 
 /// Every container check on every container of `workload`.
-pub(super) fn check(workload: &Workload<'_>) -> Vec<Finding> {
+/// `seccomp`: whether `container-seccomp-unset`, a policy off by default, is wanted.
+pub(super) fn check(workload: &Workload<'_>, seccomp: bool) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (container, init) in workload.containers() {
         let kind = if init { "init container" } else { "container" };
@@ -58,6 +59,9 @@ pub(super) fn check(workload: &Workload<'_>) -> Vec<Finding> {
             findings.extend(linux_only(&ctx));
             findings.extend(net_raw(&ctx));
             findings.extend(run_as_root(&ctx));
+            if seccomp {
+                findings.extend(seccomp_unset(&ctx));
+            }
         }
         findings.extend(ports(&ctx));
         findings.extend(environment(&ctx));
@@ -202,6 +206,48 @@ fn run_as_root(ctx: &Ctx<'_>) -> Option<Finding> {
     Some(ctx.finding(ids::CONTAINER_RUNS_AS_ROOT, reason, message))
 }
 
+/// Annotations that set a seccomp profile before `securityContext.seccompProfile` existed: the
+/// pod's, and a container's (the container's name follows the `/`).
+const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
+const SECCOMP_CONTAINER_ANNOTATION: &str = "container.seccomp.security.alpha.kubernetes.io/";
+
+/// No seccomp profile, or `Unconfined`, after merging the container's security context over the
+/// pod's (and the legacy annotations under both).
+fn seccomp_unset(ctx: &Ctx<'_>) -> Option<Finding> {
+    let annotations = ctx.workload.template_meta.annotations.as_ref();
+    let annotation = |key: &str| annotations.and_then(|a| a.get(key)).map(String::as_str);
+    let container_key = format!("{SECCOMP_CONTAINER_ANNOTATION}{}", ctx.container.name);
+    let profile = ctx
+        .sc()
+        .and_then(|s| s.seccomp_profile.as_ref())
+        .map(|p| p.type_.as_str())
+        .or_else(|| annotation(&container_key))
+        .or_else(|| {
+            ctx.pod_sc()
+                .and_then(|s| s.seccomp_profile.as_ref())
+                .map(|p| p.type_.as_str())
+        })
+        .or_else(|| annotation(SECCOMP_POD_ANNOTATION));
+    let (reason, message) = match profile {
+        None | Some("") => (
+            "SeccompUnset",
+            format!(
+                "The {} sets no seccomp profile, so it runs without syscall filtering unless the kubelet defaults to RuntimeDefault.",
+                ctx.subject
+            ),
+        ),
+        Some(p) if p.eq_ignore_ascii_case("unconfined") => (
+            "SeccompUnconfined",
+            format!(
+                "The {} runs with the Unconfined seccomp profile.",
+                ctx.subject
+            ),
+        ),
+        Some(_) => return None,
+    };
+    Some(ctx.finding(ids::CONTAINER_SECCOMP_UNSET, reason, message))
+}
+
 /// Container ports below 1024, and the SSH port.
 fn ports(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -218,24 +264,6 @@ fn ports(ctx: &Ctx<'_>) -> Vec<Finding> {
         }
     }
     out
-}
-
-/// Names that say a variable holds a credential.
-fn secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    ["secret", "password", "passwd"]
-        .iter()
-        .any(|word| lower.contains(word))
-}
-
-/// A literal that names where a credential is rather than holding one: `DB_PASSWORD_FILE`,
-/// `SECRETS_DIR`, `PASSWORD_SECRET_NAME`, or a value that is an absolute path.
-fn secret_literal(name: &str, value: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let points_elsewhere = ["_FILE", "_PATH", "_DIR", "_NAME"]
-        .iter()
-        .any(|suffix| upper.ends_with(suffix));
-    secret_name(name) && !value.is_empty() && !points_elsewhere && !value.starts_with('/')
 }
 
 /// Literal values in variables named like secrets, and values read from Secrets.
@@ -270,20 +298,7 @@ fn environment(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::{capability, secret_literal};
-
-    #[test]
-    fn secret_literals_leave_out_paths_and_names() {
-        assert!(secret_literal("SECRET_BLAH", "secretsquirrels"));
-        assert!(secret_literal("db_password", "hunter2"));
-        assert!(!secret_literal("DB_PASSWORD", ""));
-        assert!(!secret_literal("DB_PASSWORD_FILE", "hunter2"));
-        assert!(!secret_literal("client_secret_path", "x"));
-        assert!(!secret_literal("SECRETS_DIR", "x"));
-        assert!(!secret_literal("PASSWORD_SECRET_NAME", "db-credentials"));
-        assert!(!secret_literal("DB_PASSWORD", "/run/secrets/db"));
-        assert!(!secret_literal("USER", "hunter2"));
-    }
+    use super::capability;
 
     #[test]
     fn capability_names_ignore_case_and_prefix() {

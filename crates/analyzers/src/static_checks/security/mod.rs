@@ -1,7 +1,8 @@
 //! Static security checks (kube-linter parity): privileges, host access, RBAC, secrets in the
-//! environment, and the organisation policies (namespaces, owners, key order) a cluster owner
-//! may choose to enforce.
+//! environment and in ConfigMaps, and the organisation policies (namespaces, owners, key order)
+//! a cluster owner may choose to enforce.
 
+mod config_maps;
 mod container;
 mod metadata;
 mod pod;
@@ -22,10 +23,12 @@ const CHECKS: &[CheckId] = &[
     ids::CONTAINER_ROOT_FS_WRITABLE,
     ids::CONTAINER_PROC_UNMASKED,
     ids::CONTAINER_NET_RAW_NOT_DROPPED,
+    ids::CONTAINER_SECCOMP_UNSET,
     ids::CONTAINER_PRIVILEGED_PORT,
     ids::CONTAINER_SSH_PORT,
     ids::CONTAINER_SECRET_IN_ENV_VALUE,
     ids::CONTAINER_SECRET_IN_ENV_REF,
+    ids::CONFIGMAP_SECRET_DATA,
     ids::POD_HOST_IPC,
     ids::POD_HOST_NETWORK,
     ids::POD_HOST_PID,
@@ -37,6 +40,7 @@ const CHECKS: &[CheckId] = &[
     ids::HOST_SENSITIVE_PATH_MOUNTED,
     ids::HOST_PATH_WRITABLE,
     ids::RBAC_GRANTS_POD_CREATION,
+    ids::RBAC_GRANTS_POD_EXEC,
     ids::RBAC_GRANTS_SECRET_ACCESS,
     ids::RBAC_CLUSTER_ADMIN_BOUND,
     ids::RBAC_WILDCARD_RULE,
@@ -55,11 +59,14 @@ impl Analyzer for SecurityAnalyzer {
 
     fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
         let mut findings = Vec::new();
+        // A policy off by default: it would fire on most containers.
+        let seccomp = snapshot.enabled(ids::CONTAINER_SECCOMP_UNSET);
         for workload in snapshot.workloads() {
             findings.extend(pod::check(snapshot, workload));
-            findings.extend(container::check(workload));
+            findings.extend(container::check(workload, seccomp));
         }
         findings.extend(rbac::check(snapshot));
+        findings.extend(config_maps::check(snapshot));
         findings.extend(metadata::check(snapshot));
         findings
     }

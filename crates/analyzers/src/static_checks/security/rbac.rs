@@ -1,4 +1,5 @@
-//! RBAC checks: bindings that grant pod creation, Secret access or cluster-admin, and roles
+//! RBAC checks: bindings that grant pod creation, a shell in pods (`pods/exec`,
+//! `pods/attach`), Secret access or cluster-admin, and roles
 //! with wildcard rules. Kubernetes' own bootstrap objects (label
 //! `kubernetes.io/bootstrapping: rbac-defaults`) are left alone: they are how a cluster works.
 //! On clusters, where `cluster-admin` and wildcard roles are reported by default, they are
@@ -41,6 +42,7 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
     for binding in &bindings {
         findings.extend(access(snapshot, binding, &POD_CREATION));
         findings.extend(access(snapshot, binding, &SECRET_ACCESS));
+        findings.extend(access(snapshot, binding, &POD_EXEC));
         if !admin_scoped || exposes(binding) {
             findings.extend(cluster_admin(binding));
         }
@@ -176,6 +178,16 @@ const SECRET_ACCESS: Access = Access {
     reason: "GrantsSecretAccess",
     resources: &["secrets"],
     verbs: &["get", "list", "watch", "create", "delete"],
+};
+
+/// Running commands in, or attaching to, running containers: `create` on the subresources
+/// (what `kubectl exec` and `kubectl attach` ask for), or `get`, which older API servers accepted
+/// for the same streams.
+const POD_EXEC: Access = Access {
+    check: ids::RBAC_GRANTS_POD_EXEC,
+    reason: "GrantsPodExec",
+    resources: &["pods/exec", "pods/attach", "pods/*"],
+    verbs: &["create", "get"],
 };
 
 /// `[create] on [pods]` for each rule that grants one of the verbs on one of the resources.

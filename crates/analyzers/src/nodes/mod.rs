@@ -4,6 +4,8 @@
 //! polarity is known: a condition type missing from [`KNOWN_PROBLEMS`] is never flagged, since
 //! for an unknown type nobody can tell whether True is good or bad.
 
+mod restarts;
+
 use kubewhy_model::{CheckId, Finding, ObjectRef};
 use kubewhy_source::{
     Snapshot,
@@ -27,6 +29,7 @@ const CHECKS: &[CheckId] = &[
     ids::NODE_NETWORK_UNAVAILABLE,
     ids::NODE_PROBLEM_CONDITION,
     ids::NODE_CORDONED_WITH_PENDING_PODS,
+    ids::NODE_RESTART_BURST,
 ];
 
 /// The kubelet's own pressure conditions: True means the node is short of the resource.
@@ -73,6 +76,10 @@ const MAX_RELATED: usize = 20;
 impl Analyzer for NodeAnalyzer {
     fn checks(&self) -> &'static [CheckId] {
         CHECKS
+    }
+
+    fn analyze_rest(&self, cx: &Context<'_>, found: &[Finding]) -> Vec<Finding> {
+        restarts::bursts(cx, found)
     }
 
     fn analyze(&self, snapshot: &Context<'_>) -> Vec<Finding> {
