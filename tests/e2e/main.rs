@@ -8,6 +8,8 @@ mod engine;
 mod explain;
 mod files;
 mod formats;
+mod leaks;
 mod live;
+mod llama;
 mod support;
 mod tui;

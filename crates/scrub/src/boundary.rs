@@ -13,7 +13,9 @@
 //! - it follows `@`, `=` or `://` (`app=web`, `http://web`), or is followed by `:` and a digit
 //!   (`web:8080`);
 //! - the word or path segment before it is a kind or a namespace flag (`pod web`,
-//!   `service web`, `-n web`, `pod/web`, `deployment.apps/web`, `/namespaces/shop/pods`).
+//!   `service web`, `-n web`, `pod/web`, `deployment.apps/web`, `/namespaces/shop/pods`);
+//! - a slash joins it to another name of the dictionary (`shop/cart`): the dictionary checks
+//!   that one itself, as only it knows the other names.
 //!
 //! Everywhere else (`the web server`, `cache miss`) the word is prose and is left alone. Other
 //! names are replaced wherever they stand between non-alphanumeric characters.

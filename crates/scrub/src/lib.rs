@@ -5,9 +5,11 @@
 //! replaces, under its [`Policy`]:
 //! - **names**, from a [`Dictionary`] built from the snapshot: every object's name, namespaces,
 //!   nodes, containers, label and annotation values, env values, Ingress hosts, images, and every
-//!   name an object *refers to* whether or not it exists (a missing Secret is often the cause);
+//!   name an object *refers to* whether or not it exists (a missing Secret is often the cause),
+//!   and the users of URLs with credentials; in their own case, capitalised or in capitals;
 //! - **addresses and identifiers**, by detectors, in any text: IPs and CIDRs, hostnames, URLs,
-//!   emails, cloud account, project and subscription ids, uids, digests;
+//!   emails, cloud account, project and subscription ids (labelled or not), uids, digests, and
+//!   names quoted after a kind (`volume "certs"`, `secret "stripe" not found`);
 //! - **secrets**, by detectors and by env names, under every policy: tokens, keys, passwords,
 //!   private keys, high-entropy strings.
 //!

@@ -7,7 +7,7 @@
 //! or sent anywhere. Secret values are not in it at all: a secret's pseudonym is remembered with
 //! a hash of the value, in memory only, so no table can restore one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,6 +39,9 @@ pub struct PseudonymTable {
     secrets: HashMap<[u8; 32], u32>,
     /// The highest number issued per prefix.
     counters: HashMap<String, u32>,
+    /// Pseudonyms written in the case of the text they replaced (`Deployment-1` for `Checkout`,
+    /// `DEPLOYMENT-1` for `CHECKOUT`), with that text, so that an echo restores it as written.
+    variants: BTreeMap<String, String>,
 }
 
 /// What is serialized: the entries and the reserved strings; the indexes are rebuilt.
@@ -47,6 +50,8 @@ struct Stored {
     entries: Vec<Entry>,
     #[serde(default)]
     reserved: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    variants: BTreeMap<String, String>,
 }
 
 impl From<Stored> for PseudonymTable {
@@ -58,6 +63,9 @@ impl From<Stored> for PseudonymTable {
         for entry in stored.entries {
             table.insert(entry);
         }
+        for (pseudonym, real) in stored.variants {
+            table.record_variant(pseudonym, real);
+        }
         table
     }
 }
@@ -67,6 +75,7 @@ impl From<PseudonymTable> for Stored {
         Stored {
             entries: table.entries,
             reserved: table.reserved,
+            variants: table.variants,
         }
     }
 }
@@ -107,6 +116,25 @@ impl PseudonymTable {
         self.entries[i as usize].real.as_deref()
     }
 
+    /// The text a pseudonym written in another case (`Deployment-1`) replaced, when this table
+    /// issued it in that case.
+    #[must_use]
+    pub fn restore_variant(&self, written: &str) -> Option<&str> {
+        self.variants.get(written).map(String::as_str)
+    }
+
+    /// Remembers that `pseudonym`, in the case written, replaced `real` in that case. Only
+    /// for a name issued already, and only when `real` is that name in another case.
+    pub(crate) fn record_variant(&mut self, pseudonym: String, real: String) {
+        let lower = pseudonym.to_ascii_lowercase();
+        let same = self
+            .restore(&lower)
+            .is_some_and(|canonical| canonical.eq_ignore_ascii_case(&real));
+        if same && lower != pseudonym {
+            self.variants.insert(pseudonym, real);
+        }
+    }
+
     /// The pseudonym of a real name or address, if one was issued.
     #[must_use]
     pub fn pseudonym_of(&self, real: &str) -> Option<&str> {
@@ -144,6 +172,7 @@ impl PseudonymTable {
             .filter(|(_, i)| (*i as usize) < checkpoint.0)
             .collect();
         let reserved = std::mem::take(&mut self.reserved);
+        let variants = std::mem::take(&mut self.variants);
         *self = PseudonymTable {
             reserved,
             ..PseudonymTable::default()
@@ -152,6 +181,10 @@ impl PseudonymTable {
             self.insert(entry);
         }
         self.secrets = secrets;
+        // A variant of a forgotten pseudonym would restore the wrong name once it is reissued.
+        for (pseudonym, real) in variants {
+            self.record_variant(pseudonym, real);
+        }
     }
 
     /// The pseudonym of a name or address, issuing one if needed. `owner` (a pod's Deployment)
@@ -299,6 +332,31 @@ mod tests {
             "deployment-2"
         );
         assert_eq!(back.secret("other", &free), "secret-2");
+    }
+
+    #[test]
+    fn variants_in_another_case_restore_as_written_and_survive_serialization() {
+        let mut t = PseudonymTable::new();
+        t.name("checkout", Category::Service, None, &free);
+        t.record_variant("Service-1".into(), "Checkout".into());
+        // Only a case variant of the name itself.
+        t.record_variant("SERVICE-1".into(), "orders".into());
+        assert_eq!(t.restore_variant("Service-1"), Some("Checkout"));
+        assert_eq!(t.restore_variant("SERVICE-1"), None);
+        let back: PseudonymTable =
+            serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back.restore_variant("Service-1"), Some("Checkout"));
+    }
+
+    #[test]
+    fn rollback_forgets_the_variants_of_what_it_forgets() {
+        let mut t = PseudonymTable::new();
+        let checkpoint = t.checkpoint();
+        t.name("checkout", Category::Service, None, &free);
+        t.record_variant("Service-1".into(), "Checkout".into());
+        t.rollback(checkpoint);
+        t.name("orders", Category::Service, None, &free);
+        assert_eq!(t.restore_variant("Service-1"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Unscrubbing an answer: name and address pseudonyms go back to the real values, even when the
-//! model quoted them, changed their case or pluralised them (`pod-3s`); secrets stay pseudonyms;
+//! model quoted them, changed their case or pluralised them (`pod-3s`), in the case the prompt
+//! wrote them when the scrubber kept one (`Deployment-1` for `Checkout`); secrets stay pseudonyms;
 //! pseudonyms the table never issued are reported, never silently left.
 
 use std::fmt;
@@ -140,9 +141,13 @@ pub fn unscrub(table: &PseudonymTable, answer: &str) -> Result<Unscrubbed, Scrub
             if i > 0 {
                 text.push('-');
             }
-            match table.restore(&lower[start..end]) {
+            let written = &core.as_str()[start..end];
+            match table
+                .restore_variant(written)
+                .or_else(|| table.restore(&lower[start..end]))
+            {
                 Some(real) => text.push_str(real),
-                None => text.push_str(&core.as_str()[start..end]),
+                None => text.push_str(written),
             }
         }
         if runs

@@ -352,3 +352,126 @@ fn json_is_scrubbed_key_by_key_in_a_stable_order() {
         ["pod", "container", "clientSecret", "message", "count"]
     );
 }
+
+/// A scrubber over a dictionary of ordinary words: namespace `shop`, Deployments `cart` and
+/// `shop-search`, Service `checkout`, and a pod of `cart`.
+fn words_scrubber() -> Scrubber {
+    let mut b = Dictionary::builder();
+    b.name("shop", Category::Namespace)
+        .name("checkout", Category::Service)
+        .name("shop-search", Category::Deployment)
+        .owned_name(
+            "cart-6f7d8c9b5-k2m4p",
+            Category::Pod,
+            "cart",
+            Category::Deployment,
+        );
+    let dictionary = Arc::new(b.build().unwrap());
+    Scrubber::new(dictionary, &ScrubConfig::default(), Policy::Pseudonymize).unwrap()
+}
+
+fn scrub_words(text: &str) -> String {
+    words_scrubber()
+        .scrub_text(text)
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+#[test]
+fn ordinary_words_in_namespace_slash_name_forms_are_names() {
+    assert_eq!(
+        scrub_words("WARN shop/cart retry; restarting shop/cart-6f7d8c9b5-k2m4p"),
+        "WARN namespace-1/deployment-1 retry; restarting namespace-1/deployment-1-pod-1"
+    );
+    // One side already quoted, as the explain pipeline quotes an issue's own names.
+    assert_eq!(
+        scrub_words("from `shop`/cart and shop/`cart`"),
+        "from `namespace-1`/deployment-1 and namespace-1/`deployment-1`"
+    );
+    assert_eq!(
+        scrub_words("Checkout unreachable from shop/cart"),
+        "Service-1 unreachable from namespace-1/deployment-1"
+    );
+    // Prose keeps its words: no slash joins them to a name.
+    assert_eq!(
+        scrub_words("the shop sells a cart and read/write works"),
+        "the shop sells a cart and read/write works"
+    );
+}
+
+#[test]
+fn an_account_id_glued_to_a_name_in_a_log_line() {
+    assert_eq!(
+        scrub_words("INFO assumed role 123456789012:shop-search"),
+        "INFO assumed role account-1:deployment-1"
+    );
+    // Numbers that are parts of decimals or versions are not account ids.
+    assert_eq!(
+        scrub_words("took 1.123456789012 s, v2,123456789012"),
+        "took 1.123456789012 s, v2,123456789012"
+    );
+}
+
+#[test]
+fn names_in_another_case_are_the_same_name() {
+    let mut s = words_scrubber();
+    let out = s
+        .scrub_text("Checkout returned 503; CHECKOUT is down; checkout restarted")
+        .unwrap();
+    // One pseudonym, written in the case of what it replaces, so that it comes back as written.
+    assert_eq!(
+        out.as_str(),
+        "Service-1 returned 503; SERVICE-1 is down; service-1 restarted"
+    );
+    let back = unscrub(s.table(), out.as_str()).unwrap();
+    assert_eq!(
+        back.text,
+        "Checkout returned 503; CHECKOUT is down; checkout restarted"
+    );
+    // A case the prompt never used restores the name itself.
+    let back = unscrub(s.table(), "restart `Service-1`, then `sErvice-1`").unwrap();
+    assert_eq!(back.text, "restart `Checkout`, then `checkout`");
+}
+
+#[test]
+fn quoted_names_after_a_kind_are_names_even_when_nothing_refers_to_them() {
+    let out = scrub_words(
+        r#"MountVolume.SetUp failed for volume "tobnylgur" : secret "vexmib-creds" not found; configmap \"zorquav-env\" missing"#,
+    );
+    assert_eq!(
+        out,
+        r#"MountVolume.SetUp failed for volume "volume-1" : secret "secretname-1" not found; configmap \"configmap-1\" missing"#
+    );
+    // Vocabulary stays.
+    assert_eq!(
+        scrub_words(r#"pod "kube-proxy" and service "kubernetes""#),
+        r#"pod "kube-proxy" and service "kubernetes""#
+    );
+}
+
+#[test]
+fn a_project_id_in_prose() {
+    assert_eq!(
+        scrub_words("assumed role in project druquazim-gurzimfen for the project deadline"),
+        "assumed role in project project-1 for the project deadline"
+    );
+}
+
+#[test]
+fn the_user_and_password_of_a_url_in_an_env_value_are_known_everywhere() {
+    let loaded = files::parse([files::Input {
+        name: "db.yaml".into(),
+        text: "apiVersion: v1\nkind: Pod\nmetadata: {name: ledger-0, namespace: books}\n\
+               spec:\n  containers:\n  - name: app\n    image: nginx:1.27\n    env:\n    \
+               - {name: DATABASE_URL, value: 'postgres://svc_mibquakex:Qx7rT2mLp9Zw4@db.books.internal:5432/books'}\n"
+            .into(),
+    }]);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let dictionary = Arc::new(Dictionary::from_snapshot(&loaded.snapshot).unwrap());
+    let mut s = Scrubber::new(dictionary, &ScrubConfig::default(), Policy::Pseudonymize).unwrap();
+    let out = s
+        .scrub_text("connecting as svc_mibquakex with Qx7rT2mLp9Zw4")
+        .unwrap();
+    assert_eq!(out.as_str(), "connecting as user-1 with secret-1");
+}

@@ -36,6 +36,22 @@ fn the_system_prompt_says_evidence_is_data_in_the_answers_language() {
     assert!(text.ends_with("Answer in Deutsch."), "{text}");
 }
 
+/// The shipped templates hold nothing the scrubber would replace: their words reach the model
+/// as written.
+#[test]
+fn the_shipped_templates_pass_the_scrubber_unchanged() {
+    let prompts = Prompts::embedded().unwrap();
+    let mut scrubber = scrubber();
+    let language = Language::default();
+    let system = prompts.system(&mut scrubber, &language).unwrap();
+    let text = system.as_str();
+    assert!(text.contains("never guess its value"), "{text}");
+    assert!(
+        !text.contains("secret-1") && !text.contains("custom-1"),
+        "the scrubber changed the system prompt: {text}"
+    );
+}
+
 #[test]
 fn the_issue_prompt_holds_only_pseudonyms_and_fenced_evidence() {
     let prompts = Prompts::embedded().unwrap();

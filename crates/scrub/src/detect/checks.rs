@@ -334,3 +334,58 @@ pub(super) fn ipv6(ctx: &Ctx<'_, '_>) -> Option<Category> {
         None => Some(ctx.category),
     }
 }
+
+/// A bare twelve-digit number, the shape of an AWS account id (`123456789012:shop-search`),
+/// unless it is part of a dotted or decimal number (`1.123456789012`, `3,123456789012`).
+pub(super) fn bare_account_id(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let head = &ctx.text.as_bytes()[..ctx.start];
+    let tail = &ctx.text.as_bytes()[ctx.end..];
+    let numeric_before = head.len() >= 2
+        && matches!(head[head.len() - 1], b'.' | b',')
+        && head[head.len() - 2].is_ascii_digit();
+    let numeric_after =
+        tail.len() >= 2 && matches!(tail[0], b'.' | b',') && tail[1].is_ascii_digit();
+    (!numeric_before && !numeric_after).then_some(ctx.category)
+}
+
+/// `in project acme-prod-4711`: a project id after the word, when it has the shape of one (a
+/// hyphen joins its words) and is not vocabulary, so that `the project deadline` stays prose.
+pub(super) fn project_in_prose(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let id = ctx.matched();
+    let kept = vocabulary().is_vocabulary(id) || is_pseudonym_shaped(id);
+    (id.contains('-') && !kept).then_some(ctx.category)
+}
+
+/// `secret "payments-stripe"`, `volume \"certs\"`: a quoted name after a kind is that kind's
+/// name, whether or not the snapshot has the object. Vocabulary and pseudonyms stay.
+pub(super) fn quoted_object_name(ctx: &Ctx<'_, '_>) -> Option<Category> {
+    let name = ctx.matched();
+    if vocabulary().is_vocabulary(name) || is_pseudonym_shaped(name) {
+        return None;
+    }
+    let kind = ctx.caps.get(1)?.as_str().to_ascii_lowercase();
+    let singular = match kind.as_str() {
+        "ingress" | "ingresses" => "ingress",
+        k => k.strip_suffix('s').unwrap_or(k),
+    };
+    Some(match singular {
+        "pod" => Category::Pod,
+        "deployment" => Category::Deployment,
+        "replicaset" => Category::ReplicaSet,
+        "statefulset" => Category::StatefulSet,
+        "daemonset" => Category::DaemonSet,
+        "job" => Category::Job,
+        "cronjob" => Category::CronJob,
+        "service" => Category::Service,
+        "configmap" => Category::ConfigMap,
+        "secret" => Category::SecretName,
+        "persistentvolumeclaim" | "pvc" => Category::Pvc,
+        "serviceaccount" => Category::ServiceAccount,
+        "volume" => Category::Volume,
+        "ingress" => Category::Ingress,
+        "namespace" => Category::Namespace,
+        "node" => Category::Node,
+        "container" => Category::Container,
+        _ => ctx.category,
+    })
+}

@@ -3,7 +3,7 @@
 
 use super::{Rule, checks};
 use crate::Category::{
-    Account, Cidr, Digest, Email, Host, Id, Image, Ip, Namespace, Project, Repo, Resource,
+    Account, Cidr, Digest, Email, Host, Id, Image, Ip, Name, Namespace, Project, Repo, Resource,
     ResourceGroup, Secret, Service, Subscription, Uid,
 };
 
@@ -110,10 +110,22 @@ pub(crate) static ADDRESSES: &[Rule] = &[
         check: None,
     },
     Rule {
+        name: "account-id-like number",
+        pattern: r"\b[0-9]{12}\b",
+        groups: &[(0, Account)],
+        check: Some(checks::bare_account_id),
+    },
+    Rule {
         name: "GCP project",
         pattern: r#"(?:\bprojects/|(?i:\bproject[_-]?id)["']?[ \t]*[:=][ \t]*["']?|\b(?:gcr\.io|pkg\.dev)/)([a-z][a-z0-9-]{4,28}[a-z0-9])\b"#,
         groups: &[(1, Project)],
         check: Some(checks::not_vocabulary),
+    },
+    Rule {
+        name: "GCP project in prose",
+        pattern: r#"(?i:\bproject)[ \t]+["'`]?([a-z][a-z0-9-]{4,28}[a-z0-9])\b"#,
+        groups: &[(1, Project)],
+        check: Some(checks::project_in_prose),
     },
     Rule {
         name: "digest",
@@ -150,6 +162,12 @@ pub(crate) static ADDRESSES: &[Rule] = &[
         pattern: r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc(?:\.cluster\.local)?\b",
         groups: &[(1, Service), (2, Namespace)],
         check: Some(checks::not_vocabulary),
+    },
+    Rule {
+        name: "quoted object name",
+        pattern: r#"(?i)\b(pods?|deployments?|replicasets?|statefulsets?|daemonsets?|jobs?|cronjobs?|services?|configmaps?|secrets?|persistentvolumeclaims?|pvc|serviceaccounts?|volumes?|ingress(?:es)?|namespaces?|nodes?|containers?)[ \t]+\\*["'`]((?-i:[a-z0-9](?:[a-z0-9._-]{0,251}[a-z0-9])?))\\*["'`]"#,
+        groups: &[(2, Name)],
+        check: Some(checks::quoted_object_name),
     },
     Rule {
         name: "image on a public registry",

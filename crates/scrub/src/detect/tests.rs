@@ -222,6 +222,43 @@ fn cloud_identifiers() {
 }
 
 #[test]
+fn account_ids_and_projects_without_a_label() {
+    assert_found(
+        "assumed role 123456789012:shop-search",
+        "123456789012",
+        Account,
+    );
+    assert_clean("took 1.123456789012 s; 1234567890123 bytes; 3,123456789012");
+    assert_found(
+        "assumed role in project acme-prod-4711",
+        "acme-prod-4711",
+        Project,
+    );
+    assert_clean("the project deadline; project kube-system");
+}
+
+#[test]
+fn quoted_names_after_a_kind() {
+    assert_found(
+        r#"MountVolume.SetUp failed for volume "tls-certs""#,
+        "tls-certs",
+        Volume,
+    );
+    assert_found(
+        r#"Secret "payments-stripe" not found"#,
+        "payments-stripe",
+        SecretName,
+    );
+    assert_found(
+        r#"configmaps \"app-settings\" not found"#,
+        "app-settings",
+        ConfigMap,
+    );
+    assert_found(r#"persistentvolumeclaim "orders-data""#, "orders-data", Pvc);
+    assert_clean(r#"pod "kube-proxy", service "kubernetes", secret "secretname-1""#);
+}
+
+#[test]
 fn images_on_public_registries_keep_the_host() {
     assert_found(
         "pull ghcr.io/acme/payments-api:1.4",

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{DictionaryBuilder, MAX_NAME_LEN, kinds};
 use crate::Category;
+use crate::detect::value_is_placeholder;
 
 /// Annotations whose values repeat the object itself (its names are collected already).
 const SKIPPED_ANNOTATIONS: &[&str] = &["kubectl.kubernetes.io/last-applied-configuration"];
@@ -201,6 +202,7 @@ pub(super) fn container_name(b: &mut DictionaryBuilder, name: &str) {
 /// A value of free text (an annotation, an env value): the whole value when it is short, and
 /// every host-like token in it (`accounts-db` in `postgres://accounts-db:5432/app`).
 pub(super) fn free_value(b: &mut DictionaryBuilder, value: &str, category: Category) {
+    url_credentials(b, value);
     // A URL is scrubbed by its parts (its host, its credentials), which reads better than one
     // pseudonym for the whole of it.
     if value.len() <= MAX_NAME_LEN && !value.contains('\n') && !value.contains("://") {
@@ -228,6 +230,29 @@ pub(super) fn free_value(b: &mut DictionaryBuilder, value: &str, category: Categ
                 };
                 b.add(token, kind);
             }
+        }
+    }
+}
+
+/// The credentials of every URL in `value` (`postgres://svc_orders:s3cr3t@db/orders`): the
+/// password is a secret wherever it shows up again (a log that prints it alone), and the user
+/// is a name (a log line that says `as svc_orders`).
+fn url_credentials(b: &mut DictionaryBuilder, value: &str) {
+    for (at, _) in value.match_indices("://") {
+        let rest = &value[at + 3..];
+        let authority = rest
+            .split(['/', '?', '#', ' ', '"', '\''])
+            .next()
+            .unwrap_or("");
+        let Some((userinfo, _)) = authority.rsplit_once('@') else {
+            continue;
+        };
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        if !password.is_empty() && !value_is_placeholder(password) {
+            b.add(password, Category::Secret);
+        }
+        if user.len() >= 3 && !value_is_placeholder(user) {
+            b.add(user, Category::User);
         }
     }
 }

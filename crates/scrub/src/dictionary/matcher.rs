@@ -1,6 +1,6 @@
 //! Finding names in a text: identifier-shaped runs looked up in the hash indexes, the other
 //! names found by the automaton; both accept a match only at a boundary, and a word-like name
-//! only where it is used as a name.
+//! only where it is used as a name. Names are looked up in any case (`Checkout` is `checkout`).
 
 use aho_corasick::{Anchored, Input};
 
@@ -16,11 +16,59 @@ impl Dictionary {
         self.find_others(text, whole, secrets_only, out);
     }
 
-    fn lookup(&self, text: &str) -> Option<u32> {
+    fn exact(&self, text: &str) -> Option<u32> {
         self.index
             .get(text)
             .or_else(|| self.extra_tokens.get(text))
             .copied()
+    }
+
+    /// The pattern `text` is, also when a log capitalises it or writes it in capitals: object
+    /// names are lowercase, and `Checkout` or `CHECKOUT` still names `checkout`. Mixed case
+    /// (`LiteLLM`, `BerriAI`) is a spelling of its own, a product's or an organisation's.
+    fn lookup(&self, text: &str) -> Option<u32> {
+        self.exact(text).or_else(|| {
+            let b = text.as_bytes();
+            let upper = |b: &u8| b.is_ascii_uppercase();
+            let lower = |b: &u8| b.is_ascii_lowercase();
+            let capitalised = b.first().is_some_and(upper) && !b[1..].iter().any(upper);
+            let capitals = b.iter().any(upper) && !b.iter().any(lower);
+            (capitalised || capitals)
+                .then(|| self.exact(&text.to_ascii_lowercase()))
+                .flatten()
+        })
+    }
+
+    /// `shop/cart`: a word-like name next to a slash whose other side is a name of this
+    /// dictionary too, as in `namespace/name` (`shop/cart-7d4-x2x2z`, `shop/cart`).
+    fn next_to_a_name(&self, text: &str, start: usize, end: usize) -> bool {
+        let ident = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+        let trim = |s: &'_ str| {
+            s.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_owned()
+        };
+        // Either side may be quoted already (`shop`/cart).
+        let quotes = ['`', '"', '\''];
+        let after = text[end..]
+            .trim_start_matches(quotes)
+            .strip_prefix('/')
+            .map(|rest| {
+                let rest = rest.trim_start_matches(quotes);
+                let len = rest.find(|c: char| !ident(c)).unwrap_or(rest.len());
+                trim(&rest[..len])
+            });
+        let before = text[..start]
+            .trim_end_matches(quotes)
+            .strip_suffix('/')
+            .map(|head| {
+                let head = head.trim_end_matches(quotes);
+                let from = head.rfind(|c: char| !ident(c)).map_or(0, |i| i + 1);
+                trim(&head[from..])
+            });
+        [after, before]
+            .into_iter()
+            .flatten()
+            .any(|other| !other.is_empty() && self.lookup(&other).is_some())
     }
 
     fn find_tokens(&self, text: &str, whole: bool, secrets_only: bool, out: &mut Vec<Found>) {
@@ -153,7 +201,9 @@ impl Dictionary {
                 if secrets_only && !name.category.is_secret() {
                     return false;
                 }
-                !name.weak || used_as_name(text, start, end, whole)
+                !name.weak
+                    || used_as_name(text, start, end, whole)
+                    || self.next_to_a_name(text, start, end)
             }
             Pattern::Dns(_) => !secrets_only,
         }

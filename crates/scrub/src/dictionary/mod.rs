@@ -85,13 +85,15 @@ pub(crate) struct Found {
 /// Every name to scrub, ready to match.
 ///
 /// A name is replaced only where it stands between characters that are not letters or digits
-/// (`checkout` in `checkout-7d4`, `/checkout/`, `"checkout"`, not in `checkouts`), reading
+/// (`checkout` in `checkout-7d4`, `/checkout/`, `"checkout"`, not in `checkouts`), in its own
+/// case, capitalised or in capitals (`Checkout`, `CHECKOUT`), reading
 /// percent-escapes and JSON escapes as the characters they stand for; the longest name wins
 /// (`checkout-api` over `checkout`). A name that is an ordinary word (one lowercase word of at
 /// most four letters, or a common English word such as `web`, `api`, `cache`, `worker`) is
 /// replaced only where the text uses it as a name: as a whole value, in quotes or backticks,
 /// after `@`, `=` or `://`, before `:` and a port, or after a kind or namespace flag
-/// (`pod web`, `svc/web`, `-n web`, `deployment.apps/web`, `/namespaces/web/`). Elsewhere
+/// (`pod web`, `svc/web`, `-n web`, `deployment.apps/web`, `/namespaces/web/`), or next to a
+/// slash whose other side is a name too (`shop/cart`, `namespace/name`). Elsewhere
 /// (`the web server`, `a cache miss`) it is prose and stays.
 #[derive(Debug, Clone, Default)]
 pub struct Dictionary {

@@ -185,7 +185,15 @@ impl Scrubber {
                     Source::Extra => extra,
                 };
                 match dictionary.pattern(id) {
-                    Pattern::Name(id) => name_pseudonym(&mut self.table, dictionary, id, &taken),
+                    Pattern::Name(id) => {
+                        let pseudonym = name_pseudonym(&mut self.table, dictionary, id, &taken);
+                        in_case_of(
+                            &mut self.table,
+                            matched,
+                            &dictionary.name(id).text,
+                            pseudonym,
+                        )
+                    }
                     Pattern::Dns(dns) => {
                         let mut part = |part: &DnsPart| match part {
                             DnsPart::Literal(text) => text.to_string(),
@@ -230,6 +238,25 @@ fn name_pseudonym(
         owner.map(|o| (&*o.text, o.category)),
         taken,
     )
+}
+
+/// The pseudonym in the case of the text it replaces (`Deployment-1` for `Checkout`,
+/// `DEPLOYMENT-1` for `CHECKOUT`), remembered so that an echo comes back as it was written.
+/// Text in the name's own case, and secrets, keep the pseudonym as issued.
+fn in_case_of(table: &mut PseudonymTable, matched: &str, name: &str, pseudonym: String) -> String {
+    if matched == name || !matched.eq_ignore_ascii_case(name) || pseudonym.starts_with("secret-") {
+        return pseudonym;
+    }
+    let written = if matched.bytes().any(|b| b.is_ascii_lowercase()) {
+        let mut chars = pseudonym.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_ascii_uppercase().to_string() + chars.as_str()
+        })
+    } else {
+        pseudonym.to_ascii_uppercase()
+    };
+    table.record_variant(written.clone(), matched.to_owned());
+    written
 }
 
 /// What the pseudonym-shaped strings of a text are: issued pseudonyms (byte ranges) and real

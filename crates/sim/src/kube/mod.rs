@@ -110,6 +110,10 @@ pub enum SimError {
     /// The certificate could not be generated or loaded.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// The HTTP client to an upstream server (the Ollama adapter's llama-server) could not be
+    /// built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
 }
 
 /// Shared between the server tasks and the handle.

@@ -8,6 +8,7 @@
 mod answer;
 mod handler;
 mod ollama;
+mod ollama_proxy;
 mod openai;
 mod serve;
 
@@ -20,6 +21,8 @@ use std::{
 
 use serde_json::Value;
 use tokio::sync::watch;
+
+pub use ollama_proxy::{OllamaProxy, OllamaProxyOptions};
 
 use crate::SimError;
 
