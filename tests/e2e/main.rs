@@ -5,6 +5,7 @@ mod accuracy;
 mod archives;
 mod demo;
 mod engine;
+mod evidence;
 mod explain;
 mod files;
 mod formats;

@@ -72,9 +72,28 @@ pub(crate) fn selection<'c, 'a>(
     selector: &LabelSelector,
 ) -> Selection<'c, 'a> {
     let snapshot: &'a Snapshot = cx.snapshot();
-    let pods: Vec<&'a Pod> = in_namespace(&snapshot.pods, namespace)
-        .filter(|p| selector.matches(p.metadata.labels.as_ref().unwrap_or(&NO_LABELS)))
-        .collect();
+    let matches = |p: &&'a Pod| selector.matches(p.metadata.labels.as_ref().unwrap_or(&NO_LABELS));
+    let equalities = selector.equalities();
+    let pods: Vec<&'a Pod> = if equalities.is_empty() {
+        in_namespace(&snapshot.pods, namespace)
+            .filter(matches)
+            .collect()
+    } else {
+        // The label index finds the candidates; pods written without a namespace are in
+        // `default`.
+        let namespace = if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
+        let bare = (namespace == "default").then(|| snapshot.pods.matching_labels("", &equalities));
+        snapshot
+            .pods
+            .matching_labels(namespace, &equalities)
+            .chain(bare.into_iter().flatten())
+            .filter(matches)
+            .collect()
+    };
     if pods.is_empty()
         && !cx
             .pod_makers_in(namespace)

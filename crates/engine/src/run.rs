@@ -4,7 +4,7 @@
 
 use std::{
     pin::Pin,
-    sync::{Arc, OnceLock},
+    sync::{Arc, Mutex, OnceLock, PoisonError},
     task::{Context, Poll},
 };
 
@@ -50,21 +50,39 @@ impl Stream for Run {
     }
 }
 
-/// Sends events of one run.
+/// Sends events of one run. Work still winding down after a cancel (a list page in flight, the
+/// task forwarding the source's progress) may try to send after `Finished`; those events are
+/// dropped, so `Finished` is always the last.
 #[derive(Clone)]
 struct Sender {
-    tx: mpsc::UnboundedSender<Event>,
+    tx: Arc<Mutex<Option<mpsc::UnboundedSender<Event>>>>,
     /// Known once the source is open; every event after that names it.
     cluster: Arc<OnceLock<Option<String>>>,
 }
 
 impl Sender {
     fn send(&self, kind: EventKind) {
-        // A receiver that is gone means the run was dropped; the token stops the work.
-        let _ = self.tx.send(Event {
+        let event = Event {
             cluster: self.cluster.get().cloned().flatten(),
             kind,
-        });
+        };
+        let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
+        // A receiver that is gone means the run was dropped; the token stops the work.
+        if let Some(tx) = tx.as_ref() {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Sends `Finished`, the last event: nothing is sent after it.
+    fn finish(&self, cancelled: bool) {
+        let event = Event {
+            cluster: self.cluster.get().cloned().flatten(),
+            kind: EventKind::Finished { cancelled },
+        };
+        let mut tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(tx) = tx.take() {
+            let _ = tx.send(event);
+        }
     }
 }
 
@@ -96,7 +114,7 @@ where
     let token = cancel.clone();
     tokio::spawn(async move {
         let sender = Sender {
-            tx,
+            tx: Arc::new(Mutex::new(Some(tx))),
             cluster: Arc::new(OnceLock::new()),
         };
         sender.send(EventKind::Started);
@@ -105,7 +123,7 @@ where
             () = work => token.is_cancelled(),
             () = token.cancelled() => true,
         };
-        sender.send(EventKind::Finished { cancelled });
+        sender.finish(cancelled);
     });
     Run { rx, cancel }
 }

@@ -96,6 +96,19 @@ impl LabelSelector {
         self.0.is_empty()
     }
 
+    /// The `key=value` requirements: an index of labels finds the candidates of a selector by
+    /// them, and [`Self::matches`] judges the rest.
+    #[must_use]
+    pub fn equalities(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .filter_map(|req| match req {
+                Requirement::Equals(k, v) => Some((k.clone(), v.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether `labels` satisfy every requirement.
     #[must_use]
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {

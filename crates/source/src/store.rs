@@ -133,11 +133,11 @@ impl<K: Object> Store<K> {
     /// The objects in `namespace` whose labels contain every pair of `match_labels`. An empty
     /// selector matches everything, as in Kubernetes.
     #[must_use]
-    pub fn matching_labels<'a>(
+    pub fn matching_labels<'a: 'b, 'b>(
         &'a self,
-        namespace: &'a str,
-        match_labels: &'a [(String, String)],
-    ) -> Box<dyn Iterator<Item = &'a K> + 'a> {
+        namespace: &'b str,
+        match_labels: &'b [(String, String)],
+    ) -> Box<dyn Iterator<Item = &'a K> + 'b> {
         // Start from the rarest pair's posting list, then check the rest.
         let rarest = match_labels
             .iter()
