@@ -318,10 +318,11 @@ async fn one_format(
         ));
     }
     let explained = explanations(&report).join("\n");
-    let after = secrets_in(corpus, &explained);
+    // Every string of the report: issues, evidence, chains and the unscrubbed explanations.
+    let after = secrets_in(corpus, &shown);
     if !after.is_empty() {
         failures.push(format!(
-            "{backend}: secrets in the unscrubbed explanations:\n{}",
+            "{backend}: secrets in the report:\n{}",
             after.join("\n")
         ));
     }
@@ -387,10 +388,10 @@ async fn no_planted_value_reaches_the_wire_in_any_format_nor_a_secret_any_output
     assert_eq!(sim.chat_requests().len(), 0, "the text run hits the cache");
     let blocks = text_explanations(&text.stdout);
     assert!(blocks.lines().count() > 100, "{}", text.stdout);
-    let after = secrets_in(&corpus, &blocks);
+    let after = secrets_in(&corpus, &text.stdout);
     if !after.is_empty() {
         failures.push(format!(
-            "text output: secrets in the unscrubbed explanations:\n{}",
+            "text output: secrets in the report:\n{}",
             after.join("\n")
         ));
     }

@@ -35,6 +35,10 @@ pub enum RunError {
         /// The closest names that do exist, as `kind/name`.
         suggestions: Vec<String>,
     },
+    /// The secret detectors that clean the run's output cannot run (a bad `[scrub]` pattern):
+    /// nothing is shown rather than something unchecked.
+    #[error("cannot check the output for secrets: {0}")]
+    Redact(kubewhy_scrub::ScrubError),
     /// The run was cancelled before it had a report.
     #[error("the run was cancelled")]
     Cancelled,

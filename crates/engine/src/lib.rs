@@ -23,6 +23,7 @@ mod focus;
 mod fold;
 mod group;
 mod logs;
+mod redact;
 mod run;
 mod scope;
 mod settings;

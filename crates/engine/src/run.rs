@@ -15,7 +15,12 @@ use kubewhy_source::{Reporter, Snapshot, Source, SourceEvent};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::{Event, EventKind, Opened, Options, SourceSpec, chain, explain, focus, group, logs};
+use kubewhy_scrub::Redactor;
+
+use crate::{
+    Event, EventKind, Opened, Options, RunError, SourceSpec, chain, explain, focus, group, logs,
+    redact,
+};
 
 /// A run in flight: a stream of [`Event`]s, ending with `Finished`. Dropping it cancels it.
 #[derive(Debug)]
@@ -146,6 +151,10 @@ async fn pipeline(
         Some(Err(e)) => return sender.send(EventKind::Failed(e)),
         None => None,
     };
+    let redactor = match redactor(options) {
+        Ok(redactor) => redactor,
+        Err(e) => return sender.send(EventKind::Failed(e)),
+    };
     // Source events are forwarded as they happen, in order, before anything that follows.
     let (source_tx, mut source_rx) = mpsc::unbounded_channel();
     let forward = {
@@ -183,6 +192,7 @@ async fn pipeline(
     if cancel.is_cancelled() {
         return;
     }
+    redact_all(&redactor, &mut grouped);
     sender.send(EventKind::Issues(issues_of(&grouped)));
     let mut warnings = collected.warnings;
     warnings.extend(kubewhy_analyzers::unjudged(snapshot.listings()));
@@ -200,12 +210,15 @@ async fn pipeline(
             &snapshot,
             &mut grouped,
             focus_context.as_mut(),
+            &redactor,
             on_tail,
         )
         .await,
     );
     // Later passes read the log tails: causal chains come from what the logs name.
     if chain::link(&snapshot, &mut grouped) {
+        // Links quote env values and log lines.
+        redact_all(&redactor, &mut grouped);
         sender.send(EventKind::IssuesUpdated(issues_of(&grouped)));
     }
     let mut issues: Vec<Issue> = grouped
@@ -230,6 +243,22 @@ async fn pipeline(
         report.focus = Some(context);
     }
     sender.send(EventKind::Report(Box::new(report)));
+}
+
+/// What takes the secrets out of the run's output, with the `[scrub]` patterns when explaining.
+fn redactor(options: &Options) -> Result<Redactor, RunError> {
+    let scrub = options
+        .explain
+        .as_ref()
+        .map(|e| e.scrub.clone())
+        .unwrap_or_default();
+    Redactor::new(&scrub).map_err(RunError::Redact)
+}
+
+fn redact_all(redactor: &Redactor, grouped: &mut [group::Grouped]) {
+    for g in grouped {
+        redact::issue(redactor, &mut g.issue);
+    }
 }
 
 /// What a cluster report counts rather than lists: the checks it summarises, and how many

@@ -5,7 +5,9 @@ use futures::{StreamExt, stream};
 use kubewhy_model::{Fingerprint, FocusContext, LogEvidence, LogTarget, Warning, WarningKind};
 use kubewhy_source::{Snapshot, Source, live::LogError};
 
-use crate::group::Grouped;
+use kubewhy_scrub::Redactor;
+
+use crate::{group::Grouped, redact};
 
 mod tail;
 
@@ -31,6 +33,7 @@ pub(crate) async fn attach(
     snapshot: &Snapshot,
     grouped: &mut [Grouped],
     mut focus: Option<&mut FocusContext>,
+    redactor: &Redactor,
     mut on_tail: impl FnMut(Fingerprint, LogEvidence),
 ) -> Vec<Warning> {
     let mut wanted: Vec<(Owner, usize, LogTarget)> = Vec::new();
@@ -51,7 +54,8 @@ pub(crate) async fn attach(
     let mut warnings = Vec::new();
     while let Some((owner, j, result)) = fetches.next().await {
         match result {
-            Ok(Some(log)) => {
+            Ok(Some(mut log)) => {
+                redact::log(redactor, &mut log);
                 if let Owner::Issue(i) = owner {
                     on_tail(grouped[i].issue.fingerprint, log.clone());
                 }

@@ -282,14 +282,18 @@ mod tests {
     }
 
     fn numbered(from: usize, to: usize, what: &str) -> String {
-        (from..to).map(|i| format!("{what} {i}\n")).collect()
+        (from..to).fold(String::new(), |mut text, i| {
+            let _ = writeln!(text, "{what} {i}");
+            text
+        })
     }
 
     #[test]
     fn without_errors_the_last_lines_are_kept() {
-        let text: String = (0..30)
-            .map(|i| format!("step {}\n", "x".repeat(i)))
-            .collect();
+        let text = (0..30).fold(String::new(), |mut text, i| {
+            let _ = writeln!(text, "step {}", "x".repeat(i));
+            text
+        });
         let log = tail(&target(), &text);
         assert_eq!(log.lines.len(), MAX_LINES);
         assert_eq!(log.lines.last().map(String::len), Some(5 + 29));
@@ -306,9 +310,10 @@ mod tests {
         text.push_str("E1120 09:19:39 model.cc:641] failed to load: CUDA out of memory\n");
         text.push_str("+-------+--------+\n| Model | Status |\n+-------+--------+\n");
         for i in 0..15 {
-            text.push_str(&format!(
-                "I1120 09:19:{i:02} server.cc:307] shutting down part {i}\n"
-            ));
+            let _ = writeln!(
+                text,
+                "I1120 09:19:{i:02} server.cc:307] shutting down part {i}"
+            );
         }
         text.push_str("error: creating server: failed to load all models\n");
         let log = tail(&target(), &text);
@@ -341,9 +346,10 @@ mod tests {
         let mut text = numbered(0, 10, "INFO ready");
         text.push_str("Traceback (most recent call last):\n");
         for i in 0..30 {
-            text.push_str(&format!(
-                "  File \"/app/m{i}.py\", line {i}, in f{i}\n    call{i}()\n"
-            ));
+            let _ = writeln!(
+                text,
+                "  File \"/app/m{i}.py\", line {i}, in f{i}\n    call{i}()"
+            );
         }
         text.push_str(
             "psycopg2.OperationalError: could not connect to server: Connection refused\n",
