@@ -35,16 +35,8 @@ model="$model_dir/$MODEL_FILE"
 
 say() { echo "llama: $*" >&2; }
 
-# Debian package installs, for a machine that lacks a prerequisite. Needs root.
-apt_install() {
-  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
-    say "cannot install $* (needs root and apt-get); install it and run this again"
-    exit 1
-  fi
-  say "installing $*"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
-}
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pip_download() {
   python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip

@@ -21,16 +21,8 @@ python="$venv/bin/python"
 
 say() { echo "sarif-tools: $*" >&2; }
 
-# Debian package installs, for a machine that lacks a prerequisite. Needs root.
-apt_install() {
-  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
-    say "cannot install $* (needs root and apt-get); install it and run this again"
-    exit 1
-  fi
-  say "installing $*"
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
-}
+# shellcheck source=.ci/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 install_multitool() {
   if [[ -f "$package/package.json" ]] &&

@@ -1,42 +1,18 @@
 //! `--explain` through the binary against the LLM simulator: one call per root cause, nothing
 //! unscrubbed on the wire, the cache, fallbacks, `--dry-run` and the `--no-scrub` refusal.
 
-use std::{
-    collections::BTreeSet,
-    process::{Command, Stdio},
-};
+use std::collections::BTreeSet;
 
 use kubewhy_sim::{LlmFault, LlmSim, LlmSimOptions};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::{Run, repo_path};
+use crate::support::{Run, isolated, repo_path, run_blocking};
 
 /// Runs kubewhy with its cache and config in `home`, on a blocking thread so that the
 /// simulator keeps serving.
 async fn kubewhy_in(home: &TempDir, args: &[&str]) -> Run {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let home = home.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        let out = Command::new(env!("CARGO_BIN_EXE_kubewhy"))
-            .args(&args)
-            .env_remove("KUBECONFIG")
-            .env_remove("KUBEWHY_CONFIG")
-            .env("NO_COLOR", "1")
-            .env("HOME", &home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .stdin(Stdio::null())
-            .output()
-            .expect("the kubewhy binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    run_blocking(isolated(home.path(), args)).await
 }
 
 async fn sim() -> LlmSim {
@@ -200,6 +176,11 @@ async fn a_backend_that_always_fails_gives_fallbacks_and_the_usual_exit_code() {
     for issue in report["issues"].as_array().unwrap() {
         assert_eq!(issue["explanation"]["fallback"], true, "{issue}");
         assert!(!issue["explanation"]["text"].as_str().unwrap().is_empty());
+        // Every call was retried to the limit; a symptom reuses its cause's fallback.
+        assert_eq!(
+            issue["explanation"]["fallback_reason"], "500 after 4 attempts",
+            "{issue}"
+        );
     }
     let warnings = report["warnings"].as_array().unwrap();
     assert!(
@@ -258,4 +239,208 @@ async fn no_scrub_to_a_remote_backend_is_refused() {
         run.stderr
     );
     assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+/// A model that always suggests restarting a Deployment that does not exist.
+const GHOST: &str = r#"{"summary": "The workload is failing.",
+    "root_cause": "Its configuration is wrong.",
+    "fix": ["Restart it."],
+    "commands": [
+        {"command": "kubectl get pods -n shop", "mode": "read-only"},
+        {"command": "kubectl rollout restart deployment/ghost-writer -n shop", "mode": "changing"}
+    ],
+    "confidence": "low"}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_naming_an_object_that_does_not_exist_is_flagged() {
+    let sim = LlmSim::start(LlmSimOptions {
+        answer: kubewhy_sim::SimAnswer::Fixed(GHOST.to_owned()),
+        ..LlmSimOptions::default()
+    })
+    .await
+    .expect("the LLM simulator starts");
+    let home = tempfile::tempdir().unwrap();
+    let run = explain_demo(&home, &sim, &[]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    for issue in report["issues"].as_array().unwrap() {
+        let explanation = &issue["explanation"];
+        assert_eq!(explanation["fallback"], false, "{issue}");
+        assert_eq!(
+            explanation["ungrounded"],
+            serde_json::json!(["deployment/ghost-writer -n shop"]),
+            "{explanation}"
+        );
+        assert_eq!(
+            explanation["structured"]["confidence"], "low",
+            "{explanation}"
+        );
+        assert_eq!(
+            explanation["structured"]["commands"][1]["changes"], true,
+            "{explanation}"
+        );
+    }
+    // Each call's latency is reported on the issue it explained.
+    assert!(
+        report["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["explanation"]["latency_ms"].is_u64()),
+        "{report}"
+    );
+    // The text report warns under each explanation (from the cache this time).
+    let base = format!("{}/v1", sim.url());
+    let text = kubewhy_in(
+        &home,
+        &[
+            "demo",
+            "--explain",
+            "--backend",
+            "local",
+            "--model",
+            "any",
+            "--base-url",
+            &base,
+        ],
+    )
+    .await;
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    assert!(
+        text.stdout.contains(
+            "warning: the suggested commands name objects that are neither in the issue nor in \
+             the cluster: deployment/ghost-writer -n shop"
+        ),
+        "{}",
+        text.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_fallback_says_why() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let run = explain_demo(&home, &sim, &["--no-cache", "--token-budget", "1"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(sim.chat_requests().is_empty(), "the budget allows no call");
+    for issue in run.json()["issues"].as_array().unwrap() {
+        let explanation = &issue["explanation"];
+        assert_eq!(explanation["fallback"], true, "{issue}");
+        assert_eq!(explanation["fallback_reason"], "budget", "{issue}");
+        assert!(
+            explanation["structured"]["root_cause"].is_string(),
+            "{issue}"
+        );
+    }
+}
+
+/// The rows of an eval table: `(scenario id, result)`.
+fn eval_rows(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let id = words.next()?;
+            let result = words.next()?;
+            (id.contains('-') && matches!(result, "pass" | "FAIL"))
+                .then(|| (id.to_owned(), result.to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_with_the_offline_explainer_passes_nine_in_ten_on_the_demo_and_on_the_archives() {
+    let home = tempfile::tempdir().unwrap();
+    let run = kubewhy_in(&home, &["eval", "--min-pass-rate", "90"]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let rows = eval_rows(&run.stdout);
+    assert_eq!(rows.len(), 20, "one row per demo scenario:\n{}", run.stdout);
+    let passed = rows.iter().filter(|(_, r)| r == "pass").count();
+    assert!(passed >= 18, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("SCENARIO  RESULT  CAUSE  FACTS"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("passed {passed} of 20")),
+        "{}",
+        run.stdout
+    );
+
+    let fixtures = repo_path("tests/fixtures/archives");
+    let json = kubewhy_in(&home, &["eval", "--fixtures", &fixtures, "-o", "json"]).await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let report = json.json();
+    assert_eq!(report["schema"], "kubewhy.eval/v1");
+    assert_eq!(report["backend"], "offline");
+    let suites = report["suites"].as_array().unwrap();
+    assert_eq!(suites.len(), 2, "{report}");
+    for suite in suites {
+        let rate = suite["pass_rate"].as_f64().unwrap();
+        let misses: Vec<&Value> = suite["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["passed"] == false)
+            .collect();
+        eprintln!(
+            "{}: {:.0}%, misses: {misses:?}",
+            suite["name"],
+            rate * 100.0
+        );
+        assert!(rate >= 0.9, "{suite}");
+    }
+    assert!(suites[1]["total"].as_u64().unwrap() >= 6, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_against_the_simulator_scores_its_answers_and_counts_tokens() {
+    let sim = sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", sim.url());
+    let args = [
+        "eval",
+        "--backend",
+        "local",
+        "--model",
+        "any",
+        "--base-url",
+        &base,
+        "--no-cache",
+    ];
+    let run = kubewhy_in(&home, &args).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("kubewhy eval: local (any)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(eval_rows(&run.stdout).len(), 20, "{}", run.stdout);
+    let calls = sim.chat_requests().len();
+    assert!(calls > 0, "the eval calls the backend");
+
+    sim.clear_requests();
+    let json = kubewhy_in(&home, &[&args[..], &["-o", "json"]].concat()).await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let report = json.json();
+    let demo = &report["suites"][0];
+    assert_eq!(demo["name"], "demo");
+    assert!(demo["tokens_in"].as_u64().unwrap() > 0, "{demo}");
+    assert!(demo["tokens_out"].as_u64().unwrap() > 0, "{demo}");
+    assert_eq!(sim.chat_requests().len(), calls, "the same calls again");
+    for scenario in demo["scenarios"].as_array().unwrap() {
+        // The simulator's answers are generic; the protocol holds whatever they score.
+        assert_eq!(scenario["wire_clean"], true, "{scenario}");
+        assert!(scenario["facts"].is_u64(), "{scenario}");
+    }
+    eprintln!(
+        "simulator: {}/{} passed, {} calls, {} tokens in, {} out, {} ms",
+        demo["passed"],
+        demo["total"],
+        calls,
+        demo["tokens_in"],
+        demo["tokens_out"],
+        demo["latency_ms"]
+    );
 }

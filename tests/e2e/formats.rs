@@ -10,7 +10,7 @@ use std::{
 
 use serde_json::Value;
 
-use crate::support::{Run, kubewhy};
+use crate::support::{Run, isolated, kubewhy};
 
 #[test]
 fn the_demo_renders_in_every_format() {
@@ -331,20 +331,11 @@ sys.exit(1 if errors else 0)
 /// `kubewhy` run from the repository root.
 fn kubewhy_in_repo(args: &[&str]) -> Run {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = Command::new(env!("CARGO_BIN_EXE_kubewhy"))
-        .args(args)
+    let out = isolated(&std::env::temp_dir(), args)
         .current_dir(root)
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
-        .env("HOME", std::env::temp_dir())
-        .stdin(Stdio::null())
         .output()
         .expect("the kubewhy binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 /// The SARIF log with the tool's version and each rule's help (the whole catalog entry, checked

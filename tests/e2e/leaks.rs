@@ -11,13 +11,12 @@ use std::{
     collections::{BTreeMap, BTreeSet, HashSet},
     fmt::Write as _,
     path::Path,
-    process::{Command, Stdio},
 };
 
 use kubewhy_sim::{LlmSim, LlmSimOptions, RecordedLlmRequest, SimAnswer};
 use serde_json::Value;
 
-use crate::support::Run;
+use crate::support::{Run, isolated, run_blocking};
 use corpus::{Corpus, Planted};
 
 /// The fixed seed: the same corpus on every run.
@@ -40,28 +39,11 @@ fn config(sim: &LlmSim) -> String {
 /// Runs kubewhy with its config, cache and home in `home`, on a blocking thread so that the
 /// simulator keeps serving.
 async fn kubewhy(home: &Path, args: Vec<String>) -> Run {
-    let home = home.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let out = Command::new(env!("CARGO_BIN_EXE_kubewhy"))
-            .args(&args)
-            .env_remove("KUBECONFIG")
-            .env("KUBEWHY_CONFIG", home.join("config.toml"))
-            .env(KEY_ENV, "sk-test-not-a-real-key-000000000000")
-            .env("NO_COLOR", "1")
-            .env("HOME", &home)
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .stdin(Stdio::null())
-            .output()
-            .expect("the kubewhy binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    let mut command = isolated(home, &args);
+    command
+        .env("KUBEWHY_CONFIG", home.join("config.toml"))
+        .env(KEY_ENV, "sk-test-not-a-real-key-000000000000");
+    run_blocking(command).await
 }
 
 fn analyze(dir: &Path, backend: &str, output: &str) -> Vec<String> {

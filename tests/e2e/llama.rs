@@ -23,7 +23,7 @@ use kubewhy_sim::{OllamaProxy, OllamaProxyOptions};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::Run;
+use crate::support::{Run, isolated, run_blocking};
 
 /// llama-server's `-c`: with one slot, the context every request gets.
 const CONTEXT: u32 = 4096;
@@ -167,36 +167,10 @@ fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     Some((status, body.to_owned()))
 }
 
-fn kubewhy_command(home: &Path, args: &[String]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kubewhy"));
-    command
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .env_remove("KUBEWHY_CONFIG")
-        .env("NO_COLOR", "1")
-        .env("HOME", home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .stdin(Stdio::null());
-    command
-}
-
 /// Runs kubewhy with its cache and config in `home`, on a blocking thread so that the
 /// adapter keeps serving.
 async fn kubewhy_in(home: &TempDir, args: Vec<String>) -> Run {
-    let home = home.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        let out = kubewhy_command(&home, &args)
-            .output()
-            .expect("the kubewhy binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
+    run_blocking(isolated(home.path(), &args)).await
 }
 
 /// `demo --explain` of the critical issues through `backend` at `base_url`.
@@ -376,7 +350,7 @@ async fn killed_mid_run(mut server: LlamaServer, offline: &[(String, String)]) {
     let base = format!("{}/v1", server.url());
     let args = explain_args("local", &base, &["--no-cache"]);
     let (stdout, stderr) = (home.path().join("stdout"), home.path().join("stderr"));
-    let mut child = kubewhy_command(home.path(), &args)
+    let mut child = isolated(home.path(), &args)
         .stdout(std::fs::File::create(&stdout).unwrap())
         .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()

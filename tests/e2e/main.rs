@@ -9,6 +9,7 @@ mod evidence;
 mod explain;
 mod files;
 mod formats;
+mod k9s;
 mod leaks;
 mod live;
 mod llama;

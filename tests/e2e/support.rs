@@ -27,6 +27,41 @@ impl Run {
     }
 }
 
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Self {
+        Self {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The binary with `args`, its home, cache and config dir in `home` and nothing of the
+/// caller's environment that would change what it does (a kubeconfig, a config file, colour).
+pub fn isolated<S: AsRef<std::ffi::OsStr>>(home: &Path, args: &[S]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kubewhy"));
+    command
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBEWHY_CONFIG")
+        .env("NO_COLOR", "1")
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` on a blocking thread, so that simulators in this test keep serving.
+pub async fn run_blocking(mut command: Command) -> Run {
+    tokio::task::spawn_blocking(move || {
+        Run::from(command.output().expect("the kubewhy binary runs"))
+    })
+    .await
+    .expect("the run's thread finishes")
+}
+
 pub fn kubewhy(args: &[&str]) -> Run {
     kubewhy_with_stdin(args, None)
 }
@@ -54,12 +89,7 @@ pub fn kubewhy_with_stdin(args: &[&str], stdin: Option<&str>) -> Run {
             .write_all(text.as_bytes())
             .expect("stdin accepts the input");
     }
-    let out = child.wait_with_output().expect("kubewhy finishes");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(child.wait_with_output().expect("kubewhy finishes"))
 }
 
 /// A path in the repository's `tests/fixtures` folder.

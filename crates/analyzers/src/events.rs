@@ -30,6 +30,14 @@ impl Analyzer for EventAnalyzer {
     }
 
     fn analyze_rest(&self, snapshot: &Context<'_>, found: &[Finding]) -> Vec<Finding> {
+        let warnings: Vec<&Event> = snapshot
+            .events
+            .iter()
+            .filter(|e| e.type_.as_deref() == Some("Warning"))
+            .collect();
+        if warnings.is_empty() {
+            return Vec::new();
+        }
         // A finding explains the events of its object and of the objects it names as related
         // (a NotReady node explains its pods' NodeNotReady events).
         let explained: HashSet<(&str, Option<&str>, &str)> = found
@@ -37,15 +45,13 @@ impl Analyzer for EventAnalyzer {
             .flat_map(|f| std::iter::once(&f.object).chain(&f.related))
             .map(|o| (o.kind.as_str(), o.namespace.as_deref(), o.name.as_str()))
             .collect();
-        // An issue about a Deployment also covers the events of its other pods.
+        // An issue about a Deployment also covers the events of its other pods. Many findings
+        // share an object: each object's owners are walked once.
+        let objects: HashSet<&ObjectRef> = found.iter().map(|f| &f.object).collect();
         let explained_roots: HashSet<ObjectRef> =
-            found.iter().map(|f| snapshot.root_of(&f.object)).collect();
+            objects.into_iter().map(|o| snapshot.root_of(o)).collect();
         let mut groups: BTreeMap<(ObjectRef, String), Vec<&Event>> = BTreeMap::new();
-        for event in snapshot
-            .events
-            .iter()
-            .filter(|e| e.type_.as_deref() == Some("Warning"))
-        {
+        for event in warnings {
             let object = involved(event);
             let key = (
                 object.kind.as_str(),

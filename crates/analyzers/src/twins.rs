@@ -71,34 +71,8 @@ pub(crate) fn selection<'c, 'a>(
     namespace: &str,
     selector: &LabelSelector,
 ) -> Selection<'c, 'a> {
-    let snapshot: &'a Snapshot = cx.snapshot();
-    let matches = |p: &&'a Pod| selector.matches(p.metadata.labels.as_ref().unwrap_or(&NO_LABELS));
-    let equalities = selector.equalities();
-    let pods: Vec<&'a Pod> = if equalities.is_empty() {
-        in_namespace(&snapshot.pods, namespace)
-            .filter(matches)
-            .collect()
-    } else {
-        // The label index finds the candidates; pods written without a namespace are in
-        // `default`.
-        let namespace = if namespace.is_empty() {
-            "default"
-        } else {
-            namespace
-        };
-        let bare = (namespace == "default").then(|| snapshot.pods.matching_labels("", &equalities));
-        snapshot
-            .pods
-            .matching_labels(namespace, &equalities)
-            .chain(bare.into_iter().flatten())
-            .filter(matches)
-            .collect()
-    };
-    if pods.is_empty()
-        && !cx
-            .pod_makers_in(namespace)
-            .any(|w| selector.matches(w.labels()))
-    {
+    let pods = pods_matching(cx.snapshot(), namespace, selector);
+    if pods.is_empty() && !templates_match(cx, namespace, selector) {
         return Selection::Nothing;
     }
     let templates = cx
@@ -106,6 +80,53 @@ pub(crate) fn selection<'c, 'a>(
         .filter(|w| selector.matches(w.labels()))
         .collect();
     Selection::Selects { pods, templates }
+}
+
+/// Whether a selector selects anything in the namespace: [`selection`] without gathering what,
+/// for the checks that need only the answer.
+pub(crate) fn selects(cx: &Context<'_>, namespace: &str, selector: &LabelSelector) -> bool {
+    !pods_matching(cx.snapshot(), namespace, selector).is_empty()
+        || templates_match(cx, namespace, selector)
+}
+
+fn templates_match(cx: &Context<'_>, namespace: &str, selector: &LabelSelector) -> bool {
+    cx.pod_makers_in(namespace)
+        .any(|w| selector.matches(w.labels()))
+}
+
+/// The pods of the namespace (`default` holds those written without one) that the selector
+/// matches, found through the label index by the selector's `key=value` requirements.
+fn pods_matching<'a>(
+    snapshot: &'a Snapshot,
+    namespace: &str,
+    selector: &LabelSelector,
+) -> Vec<&'a Pod> {
+    let matches = |p: &&'a Pod| selector.matches(p.metadata.labels.as_ref().unwrap_or(&NO_LABELS));
+    let equalities = selector.equalities();
+    if equalities.is_empty() {
+        return in_namespace(&snapshot.pods, namespace)
+            .filter(matches)
+            .collect();
+    }
+    let namespace = if namespace.is_empty() {
+        "default"
+    } else {
+        namespace
+    };
+    let mut pods: Vec<&'a Pod> = snapshot
+        .pods
+        .matching_labels(namespace, &equalities)
+        .filter(matches)
+        .collect();
+    if namespace == "default" {
+        pods.extend(
+            snapshot
+                .pods
+                .matching_labels("", &equalities)
+                .filter(matches),
+        );
+    }
+    pods
 }
 
 static NO_LABELS: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();

@@ -55,7 +55,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// The terminal UI, with k9s's keys: the issues as a list and causal trees, each with its
     /// evidence, chain, fix and explanation (`?` lists every key). `kubewhy` alone opens it on a
-    /// terminal. Read-only: a fix is shown and copied, never run.
+    /// terminal. With `--backend`, `x` explains, `c` asks follow-ups and `P` previews the
+    /// scrubbed payload. Read-only: a fix is shown and copied, never run.
     Tui(AnalyzeArgs),
     /// Manage LLM backend profiles: `kubewhy backend add work --kind azure --endpoint https://...
     /// --deployment gpt-4o --api-key-env AZURE_OPENAI_API_KEY`. Keys are never stored.
@@ -64,6 +65,11 @@ pub enum Command {
     /// The cache of LLM answers (under $XDG_CACHE_HOME/kubewhy).
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Score a backend's explanations on the demo's scenarios: the right root cause named, the
+    /// expected facts present, commands that name real objects, a valid structure and no
+    /// planted secret on the wire. Prints a table per suite with the pass rate, tokens and
+    /// latency. `kubewhy eval --backend local --base-url http://127.0.0.1:8080/v1`.
+    Eval(EvalArgs),
     /// List the checks, or print one check's documentation.
     Checks {
         /// A check id; without it, every check is listed.
@@ -111,6 +117,42 @@ impl ExplainArgs {
                     .join(" ")
             ),
         }
+    }
+}
+
+/// Options of `eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Also score the archive fixtures (support bundle, sonobuoy results, kind-less and legacy
+    /// trees): the repository's `tests/fixtures/archives` folder. Reported separately.
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = EvalFormat::Text)]
+    pub output: EvalFormat,
+    /// Exit with 1 when the demo's pass rate is below this percentage (0 to 100).
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub min_pass_rate: Option<f64>,
+    #[command(flatten)]
+    pub llm: LlmArgs,
+}
+
+/// The formats of `eval`.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum EvalFormat {
+    /// Tables.
+    #[default]
+    Text,
+    /// `kubewhy.eval/v1`.
+    Json,
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "invalid percentage `{s}`: expected a number from 0 to 100"
+        )),
     }
 }
 

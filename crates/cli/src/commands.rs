@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Sim(SimCommand::Serve(args))) => sim_serve(args).await,
         Some(Command::Sim(SimCommand::Generate(args))) => sim_generate(&args),
         Some(Command::Explain(args)) => explain(args, color, config).await,
+        Some(Command::Eval(args)) => crate::eval::eval(args, color, config).await,
         Some(Command::Checks { id }) => checks(id.as_deref()),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();
@@ -55,7 +56,8 @@ fn interactive() -> bool {
     io::stdin().is_terminal() && io::stdout().is_terminal() && std::env::var_os("CI").is_none()
 }
 
-/// `kubewhy tui`: the same source, scope and checks as `analyze`.
+/// `kubewhy tui`: the same source, scope, checks and LLM options as `analyze`. With a backend,
+/// `x`, `r`, `c` and `P` ask it through the engine's explain pipeline.
 async fn tui(
     args: AnalyzeArgs,
     color: ColorWhen,
@@ -72,6 +74,12 @@ async fn tui(
         ColorWhen::Always => config.color = true,
         ColorWhen::Never => config.color = false,
         ColorWhen::Auto => {}
+    }
+    let explain = crate::llm::explain_options(&args.llm, config_path)?;
+    if explain.backend.is_some() {
+        config.assistant = Some(std::sync::Arc::new(kubewhy_tui::EngineAssistant::new(
+            explain,
+        )));
     }
     kubewhy_tui::run(crate::analyze::spec(&args), options, config).await?;
     Ok(ExitCode::SUCCESS)

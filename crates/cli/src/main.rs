@@ -4,6 +4,7 @@
 mod analyze;
 mod args;
 mod commands;
+mod eval;
 mod llm;
 
 use std::process::ExitCode;

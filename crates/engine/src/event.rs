@@ -39,8 +39,9 @@ pub enum EventKind {
     },
     /// A later pass changed the issues; this is the whole new list.
     IssuesUpdated(Vec<Issue>),
-    /// Text of an explanation as it streams, still pseudonymized; after a retry the text
-    /// starts over.
+    /// Text of an explanation as it streams, names restored (a word is held back until it is
+    /// complete, so a pseudonym split across two chunks is restored whole); after a retry the
+    /// text starts over.
     Explanation {
         /// The issue explained.
         fingerprint: Fingerprint,

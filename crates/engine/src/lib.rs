@@ -14,9 +14,11 @@
 //! # }
 //! ```
 
+pub mod assistant;
 mod cause;
 mod chain;
 mod error;
+pub mod eval;
 mod event;
 mod explain;
 mod focus;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::{Category, CheckId, Evidence, ObjectRef, Severity};
+use crate::{Category, CheckId, Evidence, Explanation, ObjectRef, Severity};
 
 /// A stable id for an issue: a hash of the root object, the check and the normalized reason.
 /// It drives deduplication, the explanation cache and new/resolved diffs, so its recipe must not
@@ -57,25 +57,6 @@ impl Fnv1a {
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
-}
-
-/// An LLM's (or the offline catalog's) explanation of an issue.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Explanation {
-    /// The explanation, in plain language.
-    pub text: String,
-    /// The backend that produced it.
-    pub backend: String,
-    /// The model that produced it.
-    pub model: String,
-    /// True when it came from the cache.
-    pub cached: bool,
-    /// True when the backend failed and the offline catalog text stands in.
-    pub fallback: bool,
-    /// Prompt tokens.
-    pub tokens_in: u32,
-    /// Completion tokens.
-    pub tokens_out: u32,
 }
 
 /// Findings grouped by root cause.

@@ -1,10 +1,14 @@
 //! Renderers for the report, one module per format: human text (grouped by namespace and
 //! severity, coloured when the terminal allows), JSON and YAML for machines
 //! (`kubewhy.report/v1`), Markdown for tickets and pull requests, and SARIF 2.1.0 for code
-//! scanning. Also the listing of the check catalog that `kubewhy checks` prints.
+//! scanning. Also the listing of the check catalog that `kubewhy checks` prints, and the scores
+//! that `kubewhy eval` prints.
 
 pub mod checks;
+pub mod eval;
 pub mod explain;
+#[cfg(test)]
+mod explanation_tests;
 mod json;
 mod markdown;
 mod sarif;

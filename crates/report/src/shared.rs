@@ -62,6 +62,51 @@ pub(crate) fn chain_line(issue: &kubewhy_model::Issue) -> Option<String> {
     Some(links.join(" → "))
 }
 
+/// What an explanation's heading says about how it was made: backend, model, cache, fallback
+/// and why, confidence, and the call's tokens, latency and cost when there was a call.
+pub(crate) fn explanation_how(explanation: &kubewhy_model::Explanation) -> Vec<String> {
+    let mut how = vec![explanation.backend.clone()];
+    if !explanation.model.is_empty() {
+        how.push(explanation.model.clone());
+    }
+    if explanation.cached {
+        how.push("cached".to_owned());
+    }
+    if explanation.fallback {
+        how.push(match &explanation.fallback_reason {
+            Some(reason) => format!("offline fallback: {reason}"),
+            None => "offline fallback".to_owned(),
+        });
+    }
+    if let Some(confidence) = explanation.structured.as_ref().and_then(|s| s.confidence) {
+        how.push(format!("confidence {}", confidence.as_str()));
+    }
+    if explanation.tokens_in + explanation.tokens_out > 0 {
+        how.push(format!(
+            "{} tokens in, {} out",
+            explanation.tokens_in, explanation.tokens_out
+        ));
+    }
+    if let Some(ms) = explanation.latency_ms {
+        how.push(format!("{ms} ms"));
+    }
+    if let Some(cost) = explanation.cost {
+        how.push(format!("cost {:.4}", cost.amount()));
+    }
+    how
+}
+
+/// The warning about objects an explanation's commands name that the run never saw.
+pub(crate) fn ungrounded_warning(explanation: &kubewhy_model::Explanation) -> Option<String> {
+    (!explanation.ungrounded.is_empty()).then(|| {
+        format!(
+            "the suggested commands name objects that are neither in the issue nor in the \
+             cluster: {}; check them before running anything",
+            explanation.ungrounded.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,23 +125,19 @@ pub(crate) fn render_issue(issue: &Issue, out: &mut dyn Write) -> io::Result<()>
     Ok(())
 }
 
-/// The explanation under its issue: who wrote it, then its text, indented.
+/// The explanation under its issue: who wrote it and how, a warning when its commands name
+/// objects nobody saw, then its text (the structured answer, as prose), indented.
 fn render_explanation(explanation: &Explanation, out: &mut dyn Write) -> io::Result<()> {
-    let mut how = vec![explanation.backend.clone()];
-    if !explanation.model.is_empty() {
-        how.push(explanation.model.clone());
-    }
-    if explanation.cached {
-        how.push("cached".to_owned());
-    }
-    if explanation.fallback {
-        how.push("offline fallback".to_owned());
-    }
+    let how = shared::explanation_how(explanation);
     writeln!(
         out,
         "{PAD}{BOLD}explanation{BOLD:#} {DIM}({}){DIM:#}",
         how.join(", ")
     )?;
+    if let Some(warning) = shared::ungrounded_warning(explanation) {
+        let yellow = severity_style(Severity::Warning);
+        writeln!(out, "{PAD}  {yellow}warning:{yellow:#} {warning}")?;
+    }
     for line in explanation.text.trim_end().lines() {
         if line.trim().is_empty() {
             writeln!(out)?;

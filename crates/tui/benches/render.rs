@@ -5,7 +5,7 @@
 //! the target is under 5 ms at 10,000 issues); the time to rebuild the list on a filter key;
 //! then, on the demo cluster through the real event loop, the time from start to the first
 //! frame showing issues (target 300 ms) and the time from a key to its frame while an
-//! explanation streams (target p99 50 ms).
+//! explanation streams (target p99 50 ms), from a stub and from the LLM simulator.
 
 use std::{
     sync::Arc,
@@ -13,9 +13,11 @@ use std::{
 };
 
 use futures::stream::{self, BoxStream, StreamExt};
-use kubewhy_engine::{Options, SourceSpec};
+use kubewhy_engine::{ExplainOptions, Options, SourceSpec};
+use kubewhy_llm::{BackendKind, Profile, prompt::Prompts};
+use kubewhy_sim::{LlmSim, LlmSimOptions, SimAnswer};
 use kubewhy_tui::{
-    TuiConfig,
+    EngineAssistant, TuiConfig,
     action::Action,
     fixtures,
     headless::Headless,
@@ -51,6 +53,8 @@ fn main() {
         }
         let latency = keystrokes(100, Duration::from_millis(2)).await;
         println!("key to frame while an explanation streams: {latency}");
+        let latency = keystrokes_from_sim(100, 4, Duration::from_millis(2)).await;
+        println!("key to frame while the LLM simulator streams an explanation: {latency}");
     });
 }
 
@@ -230,15 +234,54 @@ impl std::fmt::Display for Latency {
 ///
 /// When the TUI quits early.
 pub async fn keystrokes(keys: usize, every: Duration) -> Latency {
+    let assistant = Arc::new(Streaming { every });
+    keystrokes_with(keys, assistant, |f| f.shows("token3")).await
+}
+
+/// The same, with the explanation streamed by the LLM simulator through the engine's explain
+/// pipeline (scrubbed, sent over loopback HTTP, names restored as it streams): a chunk of
+/// `chunk` characters every `every`.
+///
+/// # Panics
+///
+/// When the simulator does not start or the TUI quits early.
+pub async fn keystrokes_from_sim(keys: usize, chunk: usize, every: Duration) -> Latency {
+    let sim = LlmSim::start(LlmSimOptions {
+        answer: SimAnswer::Template(format!("{} ", "{first_pseudonym} is failing.".repeat(400))),
+        chunk_chars: chunk,
+        chunk_delay: every,
+        ..LlmSimOptions::default()
+    })
+    .await
+    .expect("the LLM simulator");
+    let mut profile = Profile::new(BackendKind::Local);
+    profile.model = Some("x".to_owned());
+    profile.base_url = Some(format!("{}/v1", sim.url()));
+    let backend = kubewhy_llm::build("local", &profile, &|_| None).expect("a backend");
+    let prompts = Arc::new(Prompts::embedded().expect("the prompts"));
+    let assistant = Arc::new(EngineAssistant::new(ExplainOptions::new(
+        Some(backend),
+        prompts,
+    )));
+    keystrokes_with(keys, assistant, |f| f.shows("is failing.")).await
+}
+
+async fn keystrokes_with(
+    keys: usize,
+    assistant: Arc<dyn Assistant>,
+    streaming: impl Fn(&kubewhy_tui::headless::Frame) -> bool,
+) -> Latency {
     let config = TuiConfig {
-        assistant: Some(Arc::new(Streaming { every })),
+        assistant: Some(assistant),
         ..TuiConfig::default()
     };
     let mut tui = Headless::start(SourceSpec::Demo, Options::default(), config, 120, 40);
     tui.until(|f| f.issues > 0).await.expect("issues");
     tui.key(KeyCode::Enter);
     tui.key(KeyCode::Char('x'));
-    tui.until(|f| f.shows("token3")).await.expect("streaming");
+    tui.until(|f| streaming(f) && f.shows("streaming…"))
+        .await
+        .expect("streaming");
     let mut times = Vec::with_capacity(keys);
     for i in 0..keys {
         let open = i % 2 == 0;

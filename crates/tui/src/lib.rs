@@ -9,12 +9,14 @@
 //!   tasks — runs of the engine, LLM requests — reporting over one channel, the newest request
 //!   winning.
 //!
-//! LLM backends plug in through [`llm::Assistant`]; without one, the explanation pane shows the
-//! check catalog's "How to fix" and the LLM keys say so.
+//! LLM backends plug in through [`llm::Assistant`]; [`EngineAssistant`] answers from the
+//! engine's explain pipeline. Without one, the explanation pane shows the check catalog's
+//! "How to fix" and the LLM keys say so.
 //!
 //! [`Effect`]: action::Effect
 
 pub mod action;
+mod assistant;
 mod clipboard;
 pub mod filter;
 #[doc(hidden)]
@@ -31,6 +33,7 @@ use std::{sync::Arc, time::Duration};
 
 use kubewhy_engine::{Options, SourceSpec};
 
+pub use assistant::EngineAssistant;
 #[doc(hidden)]
 pub use runtime::headless;
 

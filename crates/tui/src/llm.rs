@@ -5,6 +5,7 @@
 //! pane shows.
 
 use futures::stream::BoxStream;
+use kubewhy_engine::Engine;
 use kubewhy_model::Issue;
 
 /// What to ask the backend.
@@ -25,6 +26,8 @@ pub enum LlmRequest {
         history: Vec<ChatTurn>,
         /// The new question.
         question: String,
+        /// The explanation the user read, when there is one.
+        explanation: Option<String>,
     },
     /// What would be sent for an explanation of the issue: the scrubbed payload (`P`).
     Preview {
@@ -51,12 +54,15 @@ pub enum ChatRole {
     Assistant,
 }
 
-/// What the backend reports about a request, in order: `Token`s, then `Done` or `Failed`;
-/// a preview answers with one `Payload`.
+/// What the backend reports about a request, in order: `Token`s, then the whole `Text` (names
+/// restored, replacing the tokens), then `Done` or `Failed`; a preview answers with one
+/// `Payload`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LlmEvent {
     /// A piece of the answer, to append.
     Token(String),
+    /// The whole answer (or, before `Failed`, the offline explanation), replacing the pieces.
+    Text(String),
     /// The answer is complete.
     Done(AnswerMeta),
     /// The backend failed; the pane shows why, and the offline explanation.
@@ -78,6 +84,8 @@ pub struct AnswerMeta {
     pub cost: Option<f64>,
     /// True when the answer came from the cache.
     pub cached: bool,
+    /// True when the offline explainer answered: nothing was sent.
+    pub offline: bool,
 }
 
 /// A backend the TUI can ask. Implementations scrub every issue and message before sending
@@ -90,6 +98,8 @@ pub trait Assistant: Send + Sync {
     /// Starts a request. The stream ends after `Done`, `Failed` or `Payload`; dropping it
     /// cancels the request.
     fn request(&self, request: LlmRequest) -> BoxStream<'static, LlmEvent>;
+    /// The source is open (again, after `:ctx`): the issues asked about come from it.
+    fn attach(&self, _engine: &Engine) {}
 }
 
 /// The note shown when an LLM action is asked for with no backend.

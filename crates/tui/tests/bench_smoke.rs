@@ -25,4 +25,7 @@ async fn the_demo_shows_issues_and_keys_answer_while_an_explanation_streams() {
     let latency = bench::keystrokes(6, Duration::from_millis(2)).await;
     assert_eq!(latency.keys, 6);
     assert!(latency.max < Duration::from_secs(5), "{latency}");
+    let latency = bench::keystrokes_from_sim(6, 4, Duration::from_millis(2)).await;
+    eprintln!("key to frame while the LLM simulator streams: {latency}");
+    assert!(latency.max < Duration::from_secs(5), "{latency}");
 }

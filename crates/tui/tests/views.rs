@@ -1,5 +1,5 @@
 //! Snapshots of the main views, drawn on an in-memory terminal at 80x24 and 160x48: the list,
-//! the detail, the explanation (offline, streaming, chat), the help, the filter being typed,
+//! the detail, the explanation (offline, streaming, failed, chat), the help, the filter being typed,
 //! and a cluster that cannot be reached. The list and the detail show the demo cluster's report.
 
 use std::sync::OnceLock;
@@ -148,6 +148,7 @@ fn explanation_streaming_and_done() {
         latency_ms: 2_300,
         cost: Some(0.0004),
         cached: true,
+        offline: false,
     };
     update(
         &mut state,
@@ -157,6 +158,25 @@ fn explanation_streaming_and_done() {
         },
     );
     snapshot("explanation_done", &state);
+}
+
+#[test]
+fn explanation_failed_with_the_offline_one() {
+    let mut state = demo_state(with_backend());
+    select(&mut state, "checkout");
+    let id = match &update(&mut state, Action::Explain)[..] {
+        [kubewhy_tui::action::Effect::Llm { id, .. }] => *id,
+        other => panic!("no request: {other:?}"),
+    };
+    for event in [
+        LlmEvent::Token("{\"summary\": \"The checkout".to_owned()),
+        LlmEvent::Text("The container exits with code 1 at start: read its last logs.".to_owned()),
+        LlmEvent::Failed("401 after 1 attempt: the key was refused".to_owned()),
+    ] {
+        update(&mut state, Action::Llm { id, event });
+    }
+    state.note = None;
+    snapshot("explanation_failed", &state);
 }
 
 #[test]

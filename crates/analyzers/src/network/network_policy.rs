@@ -13,7 +13,7 @@ use crate::{
     findings::{Build, finding},
     ids,
     k8s::namespace_of,
-    twins::{Selection, selection},
+    twins::selects,
 };
 
 pub(super) fn check(snapshot: &Context<'_>) -> Vec<Finding> {
@@ -44,7 +44,7 @@ fn selects_nothing(
         return None;
     }
     let namespace = object.namespace.as_deref().unwrap_or("");
-    if let Selection::Selects { .. } = selection(snapshot, namespace, &selector) {
+    if selects(snapshot, namespace, &selector) {
         return None;
     }
     let message = format!(

@@ -1,12 +1,12 @@
 //! Reading a model's answer: names restored (secrets stay pseudonyms), the structured answer
-//! rendered as readable text, prose kept when there is no JSON, and every
+//! kept and rendered as readable text, prose kept when there is no JSON, and every
 //! pseudonym the model invented named in a warning.
 
 use std::fmt::Write as _;
 
 use kubewhy_llm::{
     BackendId,
-    prompt::{Confidence, StructuredAnswer, parse_answer},
+    prompt::{StructuredAnswer, parse_answer},
 };
 use kubewhy_model::Explanation;
 use kubewhy_scrub::{PseudonymTable, ScrubError, unscrub};
@@ -29,6 +29,7 @@ pub(crate) fn read(
     }
     Ok(Explanation {
         text,
+        structured: parsed.structured,
         backend: backend.name.clone(),
         model: backend.model.clone(),
         ..Explanation::default()
@@ -69,12 +70,7 @@ fn render(answer: &StructuredAnswer, prose: &str) -> String {
     }
     list(&mut out, "Verify", answer.verify.iter().map(String::as_str));
     if let Some(confidence) = answer.confidence {
-        let word = match confidence {
-            Confidence::Low => "low",
-            Confidence::Medium => "medium",
-            Confidence::High => "high",
-        };
-        let _ = writeln!(out, "Confidence: {word}");
+        let _ = writeln!(out, "Confidence: {}", confidence.as_str());
     }
     if !prose.trim().is_empty() {
         let _ = writeln!(out, "\n{}", prose.trim());

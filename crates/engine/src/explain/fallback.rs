@@ -3,14 +3,17 @@
 
 use kubewhy_model::{Explanation, Issue};
 
-/// The offline explanation of `issue`; `fallback` marks it as standing in for a backend that
-/// did not answer.
-pub(crate) fn offline(issue: &Issue, fallback: bool) -> Explanation {
+/// The offline explanation of `issue`; a `fallback` reason marks it as standing in for a
+/// backend that did not answer, and says why.
+pub(crate) fn offline(issue: &Issue, fallback: Option<&str>) -> Explanation {
+    let offline = kubewhy_llm::offline::explain(issue);
     Explanation {
-        text: kubewhy_llm::offline::explain(issue).text,
+        text: offline.text,
+        structured: Some(offline.structured.to_answer()),
         backend: kubewhy_llm::offline::BACKEND.to_owned(),
         model: "signatures".to_owned(),
-        fallback,
+        fallback: fallback.is_some(),
+        fallback_reason: fallback.map(str::to_owned),
         ..Explanation::default()
     }
 }

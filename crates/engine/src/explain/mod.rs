@@ -1,14 +1,17 @@
 //! Explaining issues with an LLM, one call per root cause: scrub the issue, render its prompt
 //! with the evidence fenced as data, fit it to the model's context, look it up in the cache,
 //! call the backend through the [`Dispatcher`] (worst severity first, a few at once), then
-//! read the answer, restore names (never secrets) and flag pseudonyms the model invented.
+//! read the answer (names restored as it streams, never secrets), flag pseudonyms the model
+//! invented and check that the objects its commands name exist.
 //! Symptoms of an explained cause reuse its explanation. Whatever fails, the issue gets the
 //! offline explanation, marked as a fallback with the reason: the run never aborts here.
 
 mod answer;
 mod audit;
 mod fallback;
+mod grounding;
 mod input;
+pub(crate) mod stream;
 
 use std::{
     collections::HashMap,
@@ -26,7 +29,7 @@ use kubewhy_llm::{
     cache::{Cache, CacheKey, Lookup, Store},
     prompt::{IssueInput, Language, PromptError, PromptKind, Prompts},
 };
-use kubewhy_model::{Explanation, Fingerprint, Issue, Warning, WarningKind};
+use kubewhy_model::{Cost, Explanation, Fingerprint, Issue, Warning, WarningKind};
 use kubewhy_scrub::{
     Dictionary, Entry, Policy, PseudonymTable, ScrubConfig, ScrubError, Scrubber, fence_evidence,
 };
@@ -123,6 +126,52 @@ enum ExplainError {
     /// The backend failed for good.
     #[error(transparent)]
     Llm(#[from] LlmError),
+    /// The answer's names could not be restored.
+    #[error("the answer cannot be read: {0}")]
+    Answer(#[source] ScrubError),
+}
+
+impl ExplainError {
+    /// A short reason for the explanation's `fallback_reason`: `429 after 4 attempts`,
+    /// `timeout`, `invalid answer`; the warning keeps the whole message.
+    fn reason(&self, attempts: u32) -> String {
+        let reason = match self {
+            Self::Scrub(_) => "the anonymizer refused".to_owned(),
+            Self::Prompt(_) => "invalid prompt template".to_owned(),
+            Self::Answer(_) => "invalid answer".to_owned(),
+            Self::Llm(error) => match error {
+                LlmError::RateLimited { .. } => "429".to_owned(),
+                LlmError::Status { status, .. } | LlmError::Unauthorized { status, .. } => {
+                    status.to_string()
+                }
+                LlmError::NotFound { .. } => "404".to_owned(),
+                LlmError::Malformed { .. } | LlmError::Empty { .. } => "invalid answer".to_owned(),
+                LlmError::Incomplete { .. } => "answer cut off".to_owned(),
+                LlmError::ContextOverflow { .. } => "context overflow".to_owned(),
+                other => other.reason().replace('_', " "),
+            },
+        };
+        if attempts > 1 {
+            format!("{reason} after {attempts} attempts")
+        } else {
+            reason
+        }
+    }
+}
+
+/// A backend call that failed, with how many attempts it took.
+struct Failed {
+    error: ExplainError,
+    attempts: u32,
+}
+
+impl<E: Into<ExplainError>> From<E> for Failed {
+    fn from(error: E) -> Self {
+        Self {
+            error: error.into(),
+            attempts: 1,
+        }
+    }
 }
 
 /// A request ready to send, with the table that reads its answer.
@@ -155,15 +204,20 @@ pub(crate) async fn explain(
 ) -> Vec<Warning> {
     let Some(backend) = options.backend.clone() else {
         for issue in issues.iter_mut() {
-            finish(issue, fallback::offline(issue, false), emit);
+            finish(issue, fallback::offline(issue, None), &snapshot, emit);
         }
         return Vec::new();
     };
-    let built = tokio::task::spawn_blocking(move || Dictionary::from_snapshot(&snapshot)).await;
+    let for_dictionary = Arc::clone(&snapshot);
+    let built =
+        tokio::task::spawn_blocking(move || Dictionary::from_snapshot(&for_dictionary)).await;
     let dictionary = match built {
         Ok(Ok(dictionary)) => Arc::new(dictionary),
-        Ok(Err(error)) => return offline_all(issues, &format!("nothing was sent: {error}"), emit),
-        Err(_) => return offline_all(issues, "the anonymizer stopped", emit),
+        Ok(Err(error)) => {
+            let reason = format!("nothing was sent: {error}");
+            return offline_all(issues, &reason, &snapshot, emit);
+        }
+        Err(_) => return offline_all(issues, "the anonymizer stopped", &snapshot, emit),
     };
     let server = backend.server_info().await.unwrap_or_default();
     let window = budget::context_window(backend.id(), &server, options.context_window).tokens;
@@ -197,11 +251,11 @@ pub(crate) async fn explain(
     };
     for (i, explanation) in answers {
         if let Some(explanation) = explanation {
-            finish(&mut issues[i], explanation, emit);
+            finish(&mut issues[i], explanation, &snapshot, emit);
         }
     }
     if !options.dry_run {
-        reuse_for_symptoms(issues, emit);
+        reuse_for_symptoms(issues, &snapshot, emit);
     }
     shared.warnings.into_inner().unwrap_or_default()
 }
@@ -219,7 +273,11 @@ fn root_causes(issues: &[Issue]) -> Vec<usize> {
 
 /// Gives each symptom its cause's explanation, following chains; a symptom whose causes were
 /// never explained (a cycle) gets the offline one.
-fn reuse_for_symptoms(issues: &mut [Issue], emit: &(dyn Fn(EventKind) + Sync)) {
+fn reuse_for_symptoms(
+    issues: &mut [Issue],
+    snapshot: &Snapshot,
+    emit: &(dyn Fn(EventKind) + Sync),
+) {
     loop {
         let known: HashMap<Fingerprint, Explanation> = issues
             .iter()
@@ -232,9 +290,11 @@ fn reuse_for_symptoms(issues: &mut [Issue], emit: &(dyn Fn(EventKind) + Sync)) {
                 let reused = Explanation {
                     tokens_in: 0,
                     tokens_out: 0,
+                    latency_ms: None,
+                    cost: None,
                     ..cause.clone()
                 };
-                finish(issue, reused, emit);
+                finish(issue, reused, snapshot, emit);
                 progressed = true;
             }
         }
@@ -243,17 +303,23 @@ fn reuse_for_symptoms(issues: &mut [Issue], emit: &(dyn Fn(EventKind) + Sync)) {
         }
     }
     for issue in issues.iter_mut().filter(|i| i.explanation.is_none()) {
-        finish(issue, fallback::offline(issue, false), emit);
+        finish(issue, fallback::offline(issue, None), snapshot, emit);
     }
 }
 
 fn offline_all(
     issues: &mut [Issue],
     reason: &str,
+    snapshot: &Snapshot,
     emit: &(dyn Fn(EventKind) + Sync),
 ) -> Vec<Warning> {
     for issue in issues.iter_mut() {
-        finish(issue, fallback::offline(issue, true), emit);
+        finish(
+            issue,
+            fallback::offline(issue, Some(reason)),
+            snapshot,
+            emit,
+        );
     }
     vec![Warning::new(
         WarningKind::Explain,
@@ -261,7 +327,16 @@ fn offline_all(
     )]
 }
 
-fn finish(issue: &mut Issue, explanation: Explanation, emit: &(dyn Fn(EventKind) + Sync)) {
+/// Checks the explanation's commands against the issue and the snapshot, then hands it out.
+fn finish(
+    issue: &mut Issue,
+    mut explanation: Explanation,
+    snapshot: &Snapshot,
+    emit: &(dyn Fn(EventKind) + Sync),
+) {
+    if let Some(structured) = &explanation.structured {
+        explanation.ungrounded = grounding::ungrounded(&structured.commands, issue, snapshot);
+    }
     emit(EventKind::Explained {
         fingerprint: issue.fingerprint,
         explanation: Box::new(explanation.clone()),
@@ -272,29 +347,34 @@ fn finish(issue: &mut Issue, explanation: Explanation, emit: &(dyn Fn(EventKind)
 impl Shared<'_> {
     /// The offline explanation standing in for the backend, with the reason kept for the
     /// report's warnings.
-    fn fall_back(&self, issue: &Issue, reason: &str) -> Explanation {
+    /// `reason` is the short one the explanation carries; the warning adds `detail`.
+    fn fall_back(&self, issue: &Issue, reason: &str, detail: Option<&ExplainError>) -> Explanation {
+        let why = match detail {
+            Some(error) => format!("{reason}: {error}"),
+            None => reason.to_owned(),
+        };
         tracing::warn!(
-            "{}: {reason}; using the offline explanation",
+            "{}: {why}; using the offline explanation",
             issue.fingerprint
         );
         let warning = Warning::new(
             WarningKind::Explain,
             format!(
-                "{} {}/{}: the offline explanation stands in: {reason}",
+                "{} {}/{}: the offline explanation stands in: {why}",
                 issue.check, issue.root.kind, issue.root.name
             ),
         );
         if let Ok(mut warnings) = self.warnings.lock() {
             warnings.push(warning);
         }
-        fallback::offline(issue, true)
+        fallback::offline(issue, Some(reason))
     }
 
     /// One root cause: its explanation, or `None` in a dry run.
     async fn one(&self, issue: &Issue) -> Option<Explanation> {
         let prepared = match self.prepare(issue) {
             Ok(prepared) => prepared,
-            Err(error) => return Some(self.fall_back(issue, &error.to_string())),
+            Err(error) => return Some(self.fall_back(issue, &error.reason(1), Some(&error))),
         };
         let backend = self.dispatcher.backend();
         if self.options.dry_run {
@@ -317,17 +397,13 @@ impl Shared<'_> {
             let wanted =
                 u64::from(prepared.estimate) + u64::from(self.options.max_tokens.unwrap_or(0));
             if self.used.load(Ordering::Relaxed) + wanted > limit {
-                return Some(self.fall_back(issue, "budget"));
+                return Some(self.fall_back(issue, "budget", None));
             }
         }
         match self.answer(issue, &prepared).await {
             Ok(explanation) => Some(explanation),
-            Err(error) => {
-                tracing::warn!(
-                    "{}: {error}; using the offline explanation",
-                    issue.fingerprint
-                );
-                Some(self.fall_back(issue, &error.to_string()))
+            Err(Failed { error, attempts }) => {
+                Some(self.fall_back(issue, &error.reason(attempts), Some(&error)))
             }
         }
     }
@@ -386,11 +462,7 @@ impl Shared<'_> {
     }
 
     /// The backend's answer (or the cache's), read and unscrubbed.
-    async fn answer(
-        &self,
-        issue: &Issue,
-        prepared: &Prepared,
-    ) -> Result<Explanation, ExplainError> {
+    async fn answer(&self, issue: &Issue, prepared: &Prepared) -> Result<Explanation, Failed> {
         let backend = Arc::clone(self.dispatcher.backend());
         let id = backend.id();
         let key = CacheKey::new(
@@ -399,35 +471,30 @@ impl Shared<'_> {
             &self.templates,
             &self.options.language,
         );
-        if let Some(cache) = &self.options.cache {
-            match cache.get(&key) {
-                Lookup::Hit(hit) => {
-                    let usage = hit.usage.unwrap_or_default();
-                    let mut explanation = answer::read(&hit.text, &prepared.table, id)?;
-                    explanation.cached = true;
-                    explanation.tokens_in = usage.prompt_tokens;
-                    explanation.tokens_out = usage.completion_tokens;
-                    return Ok(explanation);
-                }
-                Lookup::Unavailable(Some(error)) => {
-                    tracing::warn!("the answer cache is unavailable, going on without it: {error}");
-                }
-                Lookup::Miss | Lookup::Unavailable(None) => {}
-            }
+        if let Some(cached) = self.cached(&key, prepared) {
+            return cached;
         }
         let fingerprint = issue.fingerprint;
-        let emit = self.emit;
+        let emit = |delta: String| {
+            if !delta.is_empty() {
+                (self.emit)(EventKind::Explanation { fingerprint, delta });
+            }
+        };
+        let mut attempts = 1;
+        let mut streamed = stream::StreamUnscrub::new(&prepared.table);
         let result = self
             .dispatcher
-            .complete(&prepared.request, |progress| {
-                if let Progress::Delta(delta) = progress {
-                    emit(EventKind::Explanation {
-                        fingerprint,
-                        delta: delta.to_owned(),
-                    });
+            .complete(&prepared.request, |progress| match progress {
+                Progress::Delta(delta) => emit(streamed.push(delta)),
+                Progress::Retrying { attempt, .. } => {
+                    attempts = attempt + 1;
+                    streamed.reset();
                 }
             })
             .await;
+        if result.is_ok() {
+            emit(streamed.finish());
+        }
         if let Some(path) = &self.options.audit_log {
             audit::record(
                 path,
@@ -436,7 +503,50 @@ impl Shared<'_> {
                 result.as_ref().ok().and_then(|a| a.usage),
             );
         }
-        let answer = result?;
+        let answer = result.map_err(|error| Failed {
+            error: error.into(),
+            attempts,
+        })?;
+        if let Some(cache) = &self.options.cache
+            && let Store::Unavailable(Some(error)) = cache.put(&key, &answer, id)
+        {
+            tracing::warn!("the answer cache is unavailable, going on without it: {error}");
+        }
+        self.read(issue, prepared, &answer)
+    }
+
+    /// The cached answer to `key`, read; `None` on a miss.
+    fn cached(&self, key: &CacheKey, prepared: &Prepared) -> Option<Result<Explanation, Failed>> {
+        match self.options.cache.as_ref()?.get(key) {
+            Lookup::Hit(hit) => {
+                let usage = hit.usage.unwrap_or_default();
+                let read = answer::read(&hit.text, &prepared.table, self.dispatcher.backend().id());
+                Some(
+                    read.map(|explanation| Explanation {
+                        cached: true,
+                        tokens_in: usage.prompt_tokens,
+                        tokens_out: usage.completion_tokens,
+                        ..explanation
+                    })
+                    .map_err(|e| ExplainError::Answer(e).into()),
+                )
+            }
+            Lookup::Unavailable(Some(error)) => {
+                tracing::warn!("the answer cache is unavailable, going on without it: {error}");
+                None
+            }
+            Lookup::Miss | Lookup::Unavailable(None) => None,
+        }
+    }
+
+    /// A fresh answer, read, with its usage counted against the budget, its latency and cost.
+    fn read(
+        &self,
+        issue: &Issue,
+        prepared: &Prepared,
+        answer: &kubewhy_llm::Answer,
+    ) -> Result<Explanation, Failed> {
+        let id = self.dispatcher.backend().id();
         let usage = answer.usage.unwrap_or(kubewhy_llm::Usage {
             prompt_tokens: prepared.estimate,
             completion_tokens: self.counter.count(&answer.text),
@@ -445,16 +555,16 @@ impl Shared<'_> {
             u64::from(usage.prompt_tokens) + u64::from(usage.completion_tokens),
             Ordering::Relaxed,
         );
-        if let Some(cache) = &self.options.cache
-            && let Store::Unavailable(Some(error)) = cache.put(&key, &answer, id)
-        {
-            tracing::warn!("the answer cache is unavailable, going on without it: {error}");
-        }
-        let mut explanation = answer::read(&answer.text, &prepared.table, id)?;
+        let mut explanation =
+            answer::read(&answer.text, &prepared.table, id).map_err(ExplainError::Answer)?;
         explanation.tokens_in = usage.prompt_tokens;
         explanation.tokens_out = usage.completion_tokens;
+        explanation.latency_ms =
+            Some(u64::try_from(answer.latency.as_millis()).unwrap_or(u64::MAX));
         if let Some(price) = self.options.price {
-            tracing::info!("{}: cost {:.6}", issue.fingerprint, price.cost(usage));
+            let cost = price.cost(usage);
+            tracing::info!("{}: cost {cost:.6}", issue.fingerprint);
+            explanation.cost = Some(Cost::new(cost));
         }
         tracing::debug!(
             "{}: answered in {} ms",

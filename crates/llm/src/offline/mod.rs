@@ -67,6 +67,40 @@ pub struct Structured {
     pub confidence: Confidence,
 }
 
+impl From<Confidence> for kubewhy_model::Confidence {
+    fn from(confidence: Confidence) -> Self {
+        match confidence {
+            Confidence::Low => Self::Low,
+            Confidence::Medium => Self::Medium,
+            Confidence::High => Self::High,
+        }
+    }
+}
+
+impl Structured {
+    /// The same parts in the shape of an LLM's structured answer, for the explanation a report
+    /// carries.
+    #[must_use]
+    pub fn to_answer(&self) -> kubewhy_model::StructuredAnswer {
+        kubewhy_model::StructuredAnswer {
+            summary: self.summary.clone(),
+            root_cause: self.root_cause.clone(),
+            evidence: self.evidence.clone(),
+            fix: self.fix.clone(),
+            commands: self
+                .commands
+                .iter()
+                .map(|c| kubewhy_model::SuggestedCommand {
+                    command: c.command.clone(),
+                    changes: !c.read_only,
+                })
+                .collect(),
+            verify: self.verify.clone(),
+            confidence: Some(self.confidence.into()),
+        }
+    }
+}
+
 /// An offline explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OfflineExplanation {

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use kubewhy_analyzers::{check, fill_fix};
 use kubewhy_model::{ChainLink, Issue};
 
+use super::library::Source;
 use super::lines::{Line, quote, quote_around};
 use super::matcher::Match;
 use super::template::Values;
@@ -14,6 +15,10 @@ use super::{Command, Confidence, Structured};
 
 /// Quoted evidence lines are cut to this many characters.
 const QUOTE_CHARS: usize = 240;
+/// The quote of the matched line in the root cause is cut to this many characters.
+const CAUSE_QUOTE_CHARS: usize = 160;
+/// State and condition lines shown beside the matched ones.
+const STATE_EVIDENCE: usize = 3;
 /// Evidence lines shown when no signature matched.
 const FALLBACK_EVIDENCE: usize = 4;
 
@@ -25,6 +30,13 @@ pub fn build(issue: &Issue, lines: &[Line], matches: &[Match<'_>]) -> (Structure
     let values = values(issue, primary);
     let spec = &primary.signature.spec;
     let mut root_cause = values.fill(&spec.cause);
+    // The cause cites the text that shows it, so that it stands on its own.
+    let _ = write!(
+        root_cause,
+        " Seen in {}: \"{}\".",
+        primary.line.origin,
+        quote_around(&primary.line.text, primary.span, CAUSE_QUOTE_CHARS)
+    );
     let title = values.fill(&spec.title);
     let also: Vec<String> = matches[1..]
         .iter()
@@ -43,6 +55,18 @@ pub fn build(issue: &Issue, lines: &[Line], matches: &[Match<'_>]) -> (Structure
         })
         .collect();
     let quoted: Vec<&str> = matches.iter().map(|m| m.line.text.as_str()).collect();
+    // The object's own state and conditions, as a reader checks them first: the waiting
+    // reason and exit code beside the log line that explains them.
+    evidence.extend(
+        lines
+            .iter()
+            .filter(|l| matches!(l.source, Source::State | Source::Condition))
+            .filter(|l| !quoted.contains(&l.text.as_str()))
+            // A bare `running` says nothing the issue does not.
+            .filter(|l| l.text.contains(' '))
+            .take(STATE_EVIDENCE)
+            .map(|l| format!("{}: \"{}\"", l.origin, quote(&l.text, QUOTE_CHARS))),
+    );
     evidence.extend(chain_evidence(&issue.chain, &quoted));
     let mut fix: Vec<String> = root_step(&issue.chain).into_iter().collect();
     fix.extend(spec.fix.iter().map(|step| values.fill(step)));

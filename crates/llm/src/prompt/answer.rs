@@ -3,48 +3,9 @@
 //! as prose, never discarded. Commands are marked read-only or changing; a command whose verb
 //! changes the cluster is marked changing whatever the model said.
 
+use kubewhy_model::{Confidence, StructuredAnswer, SuggestedCommand};
 use serde::Serialize;
 use serde_json::{Map, Value};
-
-/// How sure the model is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High.
-    High,
-}
-
-/// A command the answer suggests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SuggestedCommand {
-    /// The command or YAML change, as written.
-    pub command: String,
-    /// Whether it modifies the cluster.
-    pub changes: bool,
-}
-
-/// The fields the issue prompt asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct StructuredAnswer {
-    /// What is broken and what it affects.
-    pub summary: String,
-    /// The most likely cause.
-    pub root_cause: String,
-    /// The evidence lines that support it.
-    pub evidence: Vec<String>,
-    /// The steps of the fix.
-    pub fix: Vec<String>,
-    /// Exact commands.
-    pub commands: Vec<SuggestedCommand>,
-    /// How to check the fix.
-    pub verify: Vec<String>,
-    /// How sure the model is.
-    pub confidence: Option<Confidence>,
-}
 
 /// An answer as read.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]

@@ -15,7 +15,9 @@ use kubewhy_scrub::{ScrubError, Scrubbed, Scrubber};
 use minijinja::{Environment, UndefinedBehavior, context};
 use sha2::{Digest, Sha256};
 
-pub use answer::{Confidence, ParsedAnswer, StructuredAnswer, SuggestedCommand, parse_answer};
+pub use answer::{ParsedAnswer, parse_answer};
+/// The structured answer's types live with the explanation that carries them.
+pub use kubewhy_model::{Confidence, StructuredAnswer, SuggestedCommand};
 
 /// One of kubewhy's prompts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -162,23 +162,36 @@ fn render_issue(n: usize, issue: &Issue, out: &mut dyn Write) -> io::Result<()> 
 }
 
 fn render_explanation(explanation: &Explanation, out: &mut dyn Write) -> io::Result<()> {
-    let mut how = vec![inline(&explanation.backend)];
-    if !explanation.model.is_empty() {
-        how.push(inline(&explanation.model));
-    }
-    if explanation.cached {
-        how.push("cached".to_owned());
-    }
-    if explanation.fallback {
-        how.push("offline fallback".to_owned());
+    let how: Vec<String> = crate::shared::explanation_how(explanation)
+        .iter()
+        .map(|part| inline(part))
+        .collect();
+    writeln!(out, "\n**Explanation** ({})", how.join(", "))?;
+    if let Some(warning) = crate::shared::ungrounded_warning(explanation) {
+        writeln!(out, "\n> **Warning:** {}", inline(&warning))?;
     }
     // The explanation is prose meant to be read as Markdown (lists, emphasis): kept as is.
-    writeln!(
-        out,
-        "\n**Explanation** ({})\n\n{}",
-        how.join(", "),
-        explanation.text.trim_end()
-    )
+    writeln!(out, "\n{}", explanation.text.trim_end())?;
+    // The commands the text does not already show, as code: a list, not a table, since a
+    // command's `|` would split a table's cells.
+    let unshown: Vec<_> = explanation
+        .structured
+        .iter()
+        .flat_map(|s| &s.commands)
+        .filter(|c| !explanation.text.contains(&c.command))
+        .collect();
+    if !unshown.is_empty() {
+        writeln!(out, "\n**Suggested commands**\n")?;
+        for command in unshown {
+            let effect = if command.changes {
+                "changes the cluster"
+            } else {
+                "read-only"
+            };
+            writeln!(out, "- {} ({effect})", code(&command.command))?;
+        }
+    }
+    Ok(())
 }
 
 /// Objects as code spans, bounded; namespaced like the root ones name only kind and name.

@@ -15,11 +15,7 @@ fn a_report_reads_as_a_ticket() {
     issue.explanation = Some(Explanation {
         text: "The database is **not reachable**.\n".into(),
         backend: "offline".into(),
-        model: String::new(),
-        cached: false,
-        fallback: false,
-        tokens_in: 0,
-        tokens_out: 0,
+        ..Explanation::default()
     });
     insta::assert_snapshot!(markdown(&report(vec![issue])));
 }

@@ -47,9 +47,7 @@ async fn handle(
         answered_ms: state.elapsed_ms(),
     };
     tracing::debug!("{} {} -> {}", record.method, record.path, record.status);
-    if let Ok(mut log) = state.log.lock() {
-        log.push(record);
-    }
+    state.log.push(record);
     response
 }
 

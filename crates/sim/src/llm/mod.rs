@@ -157,6 +157,35 @@ impl Default for LlmSimOptions {
     }
 }
 
+/// The requests a simulator received, in arrival order.
+#[derive(Debug, Default)]
+pub(crate) struct RequestLog(Mutex<Vec<RecordedLlmRequest>>);
+
+impl RequestLog {
+    pub(crate) fn push(&self, request: RecordedLlmRequest) {
+        if let Ok(mut log) = self.0.lock() {
+            log.push(request);
+        }
+    }
+
+    pub(crate) fn all(&self) -> Vec<RecordedLlmRequest> {
+        self.0.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn chats(&self) -> Vec<RecordedLlmRequest> {
+        self.all()
+            .into_iter()
+            .filter(RecordedLlmRequest::is_chat)
+            .collect()
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut log) = self.0.lock() {
+            log.clear();
+        }
+    }
+}
+
 /// One request the simulator received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedLlmRequest {
@@ -214,7 +243,7 @@ impl RecordedLlmRequest {
 pub(crate) struct State {
     options: LlmSimOptions,
     faults: Mutex<Faults>,
-    log: Mutex<Vec<RecordedLlmRequest>>,
+    log: RequestLog,
     chats: Mutex<u64>,
     started: Instant,
 }
@@ -280,7 +309,7 @@ impl LlmSim {
         let state = Arc::new(State {
             options,
             faults: Mutex::new(Faults::default()),
-            log: Mutex::new(Vec::new()),
+            log: RequestLog::default(),
             chats: Mutex::new(0),
             started: Instant::now(),
         });
@@ -334,26 +363,17 @@ impl LlmSim {
     /// Every request received so far, in arrival order.
     #[must_use]
     pub fn requests(&self) -> Vec<RecordedLlmRequest> {
-        self.state
-            .log
-            .lock()
-            .map(|log| log.clone())
-            .unwrap_or_default()
+        self.state.log.all()
     }
 
     /// The chat requests received so far (OpenAI, Azure and Ollama paths).
     #[must_use]
     pub fn chat_requests(&self) -> Vec<RecordedLlmRequest> {
-        self.requests()
-            .into_iter()
-            .filter(RecordedLlmRequest::is_chat)
-            .collect()
+        self.state.log.chats()
     }
 
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
-        if let Ok(mut log) = self.state.log.lock() {
-            log.clear();
-        }
+        self.state.log.clear();
     }
 }

@@ -7,12 +7,7 @@
 //! records its own. When llama-server goes away mid-stream, the answer breaks off as Ollama's
 //! does when its runner dies; before the first byte it is Ollama's error body.
 
-use std::{
-    collections::VecDeque,
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-    time::Instant,
-};
+use std::{collections::VecDeque, net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
     Router,
@@ -25,7 +20,7 @@ use futures::{StreamExt, stream::BoxStream};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use super::RecordedLlmRequest;
+use super::{RecordedLlmRequest, RequestLog};
 use crate::SimError;
 
 /// How to run the adapter.
@@ -50,7 +45,7 @@ pub struct OllamaProxy {
 struct Shared {
     options: OllamaProxyOptions,
     client: reqwest::Client,
-    log: Mutex<Vec<RecordedLlmRequest>>,
+    log: RequestLog,
     started: Instant,
 }
 
@@ -86,7 +81,7 @@ impl OllamaProxy {
         let state = Arc::new(Shared {
             options,
             client,
-            log: Mutex::new(Vec::new()),
+            log: RequestLog::default(),
             started: Instant::now(),
         });
         let app = Router::new()
@@ -109,20 +104,13 @@ impl OllamaProxy {
     /// Every request received so far, in arrival order (no headers are recorded).
     #[must_use]
     pub fn requests(&self) -> Vec<RecordedLlmRequest> {
-        self.state
-            .log
-            .lock()
-            .map(|log| log.clone())
-            .unwrap_or_default()
+        self.state.log.all()
     }
 
     /// The `/api/chat` requests received so far.
     #[must_use]
     pub fn chat_requests(&self) -> Vec<RecordedLlmRequest> {
-        self.requests()
-            .into_iter()
-            .filter(RecordedLlmRequest::is_chat)
-            .collect()
+        self.state.log.chats()
     }
 }
 
@@ -152,9 +140,7 @@ async fn handle(
         started_ms,
         answered_ms: state.elapsed_ms(),
     };
-    if let Ok(mut log) = state.log.lock() {
-        log.push(record);
-    }
+    state.log.push(record);
     response
 }
 

@@ -171,6 +171,9 @@ impl Tasks {
                 match result {
                     Ok(engine) => {
                         let context = engine.opened().cluster().map(str::to_owned);
+                        if let Some(assistant) = &self.assistant {
+                            assistant.attach(&engine);
+                        }
                         self.engine = Some(engine);
                         if let Some(options) = self.waiting.take() {
                             self.start_run(options);

@@ -92,13 +92,13 @@ impl Assist {
         let Some(pending) = self.pending.filter(|p| p.id == id) else {
             return false;
         };
-        let finished = !matches!(event, LlmEvent::Token(_));
+        let finished = !matches!(event, LlmEvent::Token(_) | LlmEvent::Text(_));
         match pending.kind {
             RequestKind::Explain => self.apply_explanation(pending.fingerprint, event),
             RequestKind::Chat => self.apply_chat(pending.fingerprint, event),
             RequestKind::Preview => {
                 self.preview = Some(match event {
-                    LlmEvent::Payload(text) | LlmEvent::Token(text) => text,
+                    LlmEvent::Payload(text) | LlmEvent::Token(text) | LlmEvent::Text(text) => text,
                     LlmEvent::Failed(e) => format!("the preview failed: {e}"),
                     LlmEvent::Done(_) => String::new(),
                 });
@@ -117,6 +117,7 @@ impl Assist {
         }
         match event {
             LlmEvent::Token(t) | LlmEvent::Payload(t) => pane.text.push_str(&t),
+            LlmEvent::Text(t) => pane.text = t,
             LlmEvent::Done(meta) => pane.status = Status::Done(meta),
             LlmEvent::Failed(e) => pane.status = Status::Failed(e),
         }
@@ -127,6 +128,13 @@ impl Assist {
         match event {
             LlmEvent::Token(t) | LlmEvent::Payload(t) => match turns.last_mut() {
                 Some(last) if last.role == ChatRole::Assistant => last.text.push_str(&t),
+                _ => turns.push(ChatTurn {
+                    role: ChatRole::Assistant,
+                    text: t,
+                }),
+            },
+            LlmEvent::Text(t) => match turns.last_mut() {
+                Some(last) if last.role == ChatRole::Assistant => last.text = t,
                 _ => turns.push(ChatTurn {
                     role: ChatRole::Assistant,
                     text: t,

@@ -47,6 +47,14 @@ fn send(state: &mut State, kind: RequestKind, request: LlmRequest) -> Vec<Effect
     let Some(fingerprint) = state.list.selected_fingerprint() else {
         return Vec::new();
     };
+    // The newest request wins: an explanation it cuts off goes back to the offline one.
+    let replaced = state.assist.pending.map(|p| p.kind);
+    if replaced == Some(RequestKind::Explain) && kind != RequestKind::Explain {
+        state.assist.explanation = Explanation {
+            fingerprint: state.assist.explanation.fingerprint,
+            ..Explanation::default()
+        };
+    }
     let id = state.assist.next_id();
     state.assist.pending = Some(Pending {
         id,
@@ -114,6 +122,11 @@ pub(super) fn send_chat(state: &mut State, question: &str) -> Vec<Effect> {
         return Vec::new();
     };
     let issue = Box::new(issue.clone());
+    let pane = &state.assist.explanation;
+    let explanation = (pane.fingerprint == Some(issue.fingerprint)
+        && matches!(pane.status, Status::Done(_))
+        && !pane.text.is_empty())
+    .then(|| pane.text.clone());
     let turns = state.assist.chats.entry(issue.fingerprint).or_default();
     let history = turns.clone();
     turns.push(ChatTurn {
@@ -124,6 +137,7 @@ pub(super) fn send_chat(state: &mut State, question: &str) -> Vec<Effect> {
         issue,
         history,
         question: question.to_owned(),
+        explanation,
     };
     state.assist.chat_open = true;
     send(state, RequestKind::Chat, request)

@@ -1,6 +1,6 @@
 //! The explanation pane: the backend's answer as it streams, with tokens, latency and cost in
-//! the title, and "cached" when it is; the catalog's explanation when there is no backend or
-//! it failed; the follow-up chat of the issue when it is open.
+//! the title, and "cached" or "offline" when it is; the offline explanation when the backend
+//! failed, the catalog's when there is no backend; the follow-up chat of the issue when open.
 
 use ratatui::{
     Frame,
@@ -57,12 +57,21 @@ fn content(state: &State, theme: Theme) -> (String, Vec<Line<'static>>) {
             markdown(&assist.explanation.text, theme),
         ),
         (Some(issue), Status::Failed(error)) => {
+            let text = &assist.explanation.text;
             let mut lines = vec![
                 Line::styled(format!("The backend failed: {error}"), theme.error()),
-                Line::raw("The catalog's explanation:"),
+                Line::raw(if text.is_empty() {
+                    "The catalog's explanation:"
+                } else {
+                    "The offline explanation:"
+                }),
                 Line::raw(""),
             ];
-            lines.extend(offline(issue.check.as_str(), theme));
+            if text.is_empty() {
+                lines.extend(offline(issue.check.as_str(), theme));
+            } else {
+                lines.extend(markdown(text, theme));
+            }
             (" Explanation · offline (fallback) ".to_owned(), lines)
         }
         _ => match selected {
@@ -96,6 +105,9 @@ fn numbers(meta: &AnswerMeta) -> String {
     }
     if meta.cached {
         parts.push("cached".to_owned());
+    }
+    if meta.offline {
+        parts.push("offline".to_owned());
     }
     parts.join(" · ")
 }
@@ -144,19 +156,36 @@ fn markdown(text: &str, theme: Theme) -> Vec<Line<'static>> {
         } else {
             let item = trimmed.starts_with("- ")
                 || trimmed.starts_with("* ")
+                || trimmed.starts_with("$ ")
                 || trimmed
                     .split_once(". ")
                     .is_some_and(|(n, _)| n.parse::<u32>().is_ok());
-            if item {
+            // An answer's sections (`Root cause: ...`, `Fix:`) start lines of their own.
+            let heading = trimmed
+                .strip_suffix(':')
+                .is_some_and(|head| is_label(&format!("{head}: ")));
+            if item || heading || is_label(trimmed) {
                 flush(&mut paragraph, &mut out);
             } else if !paragraph.is_empty() {
                 paragraph.push(' ');
             }
             paragraph.push_str(if item { &line } else { trimmed });
+            if trimmed.ends_with(':') {
+                flush(&mut paragraph, &mut out);
+            }
         }
     }
     flush(&mut paragraph, &mut out);
     out
+}
+
+/// Whether a line begins with a short label (`Root cause: `, `Confidence: `).
+fn is_label(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(head, _)| {
+        head.len() <= 24
+            && head.chars().next().is_some_and(char::is_uppercase)
+            && head.chars().all(|c| c.is_alphabetic() || c == ' ')
+    })
 }
 
 fn chat(state: &State, theme: Theme) -> Vec<Line<'static>> {
@@ -192,4 +221,48 @@ fn chat(state: &State, theme: Theme) -> Vec<Line<'static>> {
         out.push(Line::styled("▍", theme.dim()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        markdown(text, Theme::new(false))
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn an_answers_sections_keep_lines_of_their_own() {
+        let answer = "checkout is failing.\nRoot cause: the database is down.\nFix:\n  1. Start \
+                      it.\nCommands:\n  $ kubectl get pods -n shop  (read-only)\nConfidence: high\n";
+        assert_eq!(
+            lines(answer),
+            [
+                "checkout is failing.",
+                "Root cause: the database is down.",
+                "Fix:",
+                "  1. Start it.",
+                "Commands:",
+                "  $ kubectl get pods -n shop  (read-only)",
+                "Confidence: high",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hard_wrapped_paragraph_ending_in_a_colon_stays_one_paragraph() {
+        assert_eq!(
+            lines(
+                "Fix the cause, a missing\ndependency or a bug at start-up:\n\n```\nkubectl logs\n```"
+            ),
+            [
+                "Fix the cause, a missing dependency or a bug at start-up:",
+                "",
+                "  kubectl logs",
+            ]
+        );
+    }
 }

@@ -15,7 +15,7 @@ use crate::{
     findings::{Build, finding},
     ids,
     k8s::{container_of, dynamic_of_kind, namespace_of, show_labels},
-    twins::{self, Backend, ScaleTarget, Selection, Target, selection},
+    twins::{self, Backend, ScaleTarget, Target},
 };
 
 /// A HorizontalPodAutoscaler of any API version, reduced to what the checks read.
@@ -105,10 +105,7 @@ pub(super) fn check(cx: &Context<'_>) -> Vec<Finding> {
 /// Whether a selector matches a pod, or the pod template of any pod maker, in the namespace
 /// (`default` for objects written without one).
 fn selects_any(cx: &Context<'_>, namespace: Option<&str>, selector: &LabelSelector) -> bool {
-    matches!(
-        selection(cx, namespace.unwrap_or_default(), selector),
-        Selection::Selects { .. }
-    )
+    twins::selects(cx, namespace.unwrap_or_default(), selector)
 }
 
 fn services(cx: &Context<'_>) -> Vec<Finding> {

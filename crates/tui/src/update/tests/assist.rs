@@ -67,6 +67,7 @@ fn explain_streams_tokens_into_the_pane_and_finishes_with_its_numbers() {
         latency_ms: 1_400,
         cost: Some(0.0012),
         cached: false,
+        offline: false,
     };
     update(
         &mut s,
@@ -207,4 +208,88 @@ fn opening_an_issue_explains_it_with_auto_explain_on() {
             ..
         }]
     ));
+}
+
+#[test]
+fn the_whole_answer_replaces_the_streamed_tokens() {
+    let mut s = with_backend();
+    let id = llm_id(&update(&mut s, Action::Explain));
+    let token = LlmEvent::Token("{\"summary\": \"The no".to_owned());
+    update(&mut s, Action::Llm { id, event: token });
+    let text = LlmEvent::Text("The node is not ready.".to_owned());
+    update(&mut s, Action::Llm { id, event: text });
+    assert_eq!(s.assist.explanation.text, "The node is not ready.");
+    assert!(s.assist.pending.is_some(), "the answer is not done yet");
+    let done = LlmEvent::Done(AnswerMeta {
+        offline: true,
+        ..AnswerMeta::default()
+    });
+    update(&mut s, Action::Llm { id, event: done });
+    assert!(matches!(&s.assist.explanation.status, Status::Done(m) if m.offline));
+}
+
+#[test]
+fn a_failed_explanation_keeps_the_offline_text_it_brings() {
+    let mut s = with_backend();
+    let id = llm_id(&update(&mut s, Action::Explain));
+    for event in [
+        LlmEvent::Token("half an ans".to_owned()),
+        LlmEvent::Text("Read the kubelet's log.".to_owned()),
+        LlmEvent::Failed("timeout".to_owned()),
+    ] {
+        update(&mut s, Action::Llm { id, event });
+    }
+    assert_eq!(s.assist.explanation.text, "Read the kubelet's log.");
+    assert_eq!(
+        s.assist.explanation.status,
+        Status::Failed("timeout".to_owned())
+    );
+}
+
+#[test]
+fn a_follow_up_carries_the_explanation_read_and_its_answer_replaces_the_tokens() {
+    let mut s = with_backend();
+    let id = llm_id(&update(&mut s, Action::Explain));
+    for event in [
+        LlmEvent::Text("The node is not ready.".to_owned()),
+        LlmEvent::Done(AnswerMeta::default()),
+    ] {
+        update(&mut s, Action::Llm { id, event });
+    }
+    update(&mut s, Action::Chat);
+    for c in "why?".chars() {
+        update(&mut s, Action::Type(c));
+    }
+    let effects = update(&mut s, Action::Submit);
+    assert!(matches!(
+        &effects[..],
+        [Effect::Llm { request: LlmRequest::Chat { explanation: Some(e), .. }, .. }]
+            if e == "The node is not ready."
+    ));
+    let id = llm_id(&effects);
+    for event in [
+        LlmEvent::Token("Because node-".to_owned()),
+        LlmEvent::Text("Because worker-2 stopped.".to_owned()),
+        LlmEvent::Done(AnswerMeta::default()),
+    ] {
+        update(&mut s, Action::Llm { id, event });
+    }
+    let turns = &s.assist.chats[&s.list.selected_fingerprint().unwrap()];
+    assert_eq!(turns.len(), 2);
+    assert_eq!(turns[1].text, "Because worker-2 stopped.");
+}
+
+#[test]
+fn a_newer_request_cuts_off_the_explanation_in_flight() {
+    let mut s = with_backend();
+    let id = llm_id(&update(&mut s, Action::Explain));
+    let token = LlmEvent::Token("The no".to_owned());
+    update(&mut s, Action::Llm { id, event: token });
+    let preview = llm_id(&update(&mut s, Action::Preview));
+    assert!(preview > id);
+    assert_eq!(s.assist.explanation.status, Status::Offline);
+    assert_eq!(s.assist.explanation.text, "");
+    let late = LlmEvent::Token("de is".to_owned());
+    update(&mut s, Action::Llm { id, event: late });
+    assert_eq!(s.assist.explanation.text, "", "the old answer is dropped");
 }
