@@ -48,6 +48,11 @@ fn evidence(redactor: &Redactor, evidence: &mut Evidence) {
 pub(crate) fn issue(redactor: &Redactor, issue: &mut Issue) {
     redact(redactor, &mut issue.message);
     evidence(redactor, &mut issue.evidence);
+    chain(redactor, issue);
+}
+
+/// Redacts the evidence of an issue's causal chain, which quotes env values and log lines.
+pub(crate) fn chain(redactor: &Redactor, issue: &mut Issue) {
     for link in &mut issue.chain {
         redact_option(redactor, &mut link.evidence);
     }

@@ -192,7 +192,7 @@ async fn pipeline(
     if cancel.is_cancelled() {
         return;
     }
-    redact_all(&redactor, &mut grouped);
+    redact_each(&redactor, &mut grouped, redact::issue);
     sender.send(EventKind::Issues(issues_of(&grouped)));
     let mut warnings = collected.warnings;
     warnings.extend(kubewhy_analyzers::unjudged(snapshot.listings()));
@@ -217,8 +217,7 @@ async fn pipeline(
     );
     // Later passes read the log tails: causal chains come from what the logs name.
     if chain::link(&snapshot, &mut grouped) {
-        // Links quote env values and log lines.
-        redact_all(&redactor, &mut grouped);
+        redact_each(&redactor, &mut grouped, redact::chain);
         sender.send(EventKind::IssuesUpdated(issues_of(&grouped)));
     }
     let mut issues: Vec<Issue> = grouped
@@ -255,9 +254,14 @@ fn redactor(options: &Options) -> Result<Redactor, RunError> {
     Redactor::new(&scrub).map_err(RunError::Redact)
 }
 
-fn redact_all(redactor: &Redactor, grouped: &mut [group::Grouped]) {
+/// Redacts `part` of every issue.
+fn redact_each(
+    redactor: &Redactor,
+    grouped: &mut [group::Grouped],
+    part: fn(&Redactor, &mut Issue),
+) {
     for g in grouped {
-        redact::issue(redactor, &mut g.issue);
+        part(redactor, &mut g.issue);
     }
 }
 

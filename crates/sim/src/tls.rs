@@ -121,3 +121,9 @@ pub(crate) async fn serve_plain(listener: TcpListener, app: Router, mut stop: wa
         serve_connection(tcp, app.clone());
     }
 }
+
+/// The root URL of a simulator at `addr`: `https` when it serves TLS.
+pub(crate) fn url(addr: std::net::SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{addr}")
+}

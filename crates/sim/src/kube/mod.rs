@@ -171,12 +171,7 @@ impl KubeSim {
     /// The server URL.
     #[must_use]
     pub fn url(&self) -> String {
-        let scheme = if self.cert_pem.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{}", self.addr)
+        crate::tls::url(self.addr, self.cert_pem.is_some())
     }
 
     /// A kubeconfig whose only context, `kubewhy-sim`, points at this simulator and trusts its

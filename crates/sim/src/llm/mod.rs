@@ -332,12 +332,7 @@ impl LlmSim {
     /// The server's root URL, such as `http://127.0.0.1:41234` (no `/v1`).
     #[must_use]
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{}", self.addr)
+        crate::tls::url(self.addr, self.ca_pem.is_some())
     }
 
     /// The PEM certificate to trust when serving HTTPS.

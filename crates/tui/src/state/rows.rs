@@ -42,21 +42,34 @@ impl SortKey {
     /// The next key, for `s`.
     #[must_use]
     pub fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|k| *k == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
+        cycle(&Self::ALL, self)
     }
 
     /// Reads a name given to `:sort` (`ns` and `sev` too).
     #[must_use]
     pub fn parse(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "ns" => Some(Self::Namespace),
-            "sev" => Some(Self::Severity),
-            name => Self::ALL
-                .into_iter()
-                .find(|k| k.as_str().starts_with(name) && !name.is_empty()),
-        }
+        named(&Self::ALL, name, Self::as_str)
     }
+}
+
+/// The option after `current` in `all`, wrapping around: what a key that cycles picks.
+fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
+    let i = all.iter().position(|k| *k == current).unwrap_or(0);
+    all[(i + 1) % all.len()]
+}
+
+/// The option of `all` that `name` names in a command: its name or a prefix of it, and `ns` and
+/// `sev` for short.
+fn named<T: Copy>(all: &[T], name: &str, as_str: fn(T) -> &'static str) -> Option<T> {
+    let name = match name.to_ascii_lowercase().as_str() {
+        "ns" => "namespace".to_owned(),
+        "sev" => "severity".to_owned(),
+        other => other.to_owned(),
+    };
+    if name.is_empty() {
+        return None;
+    }
+    all.iter().copied().find(|k| as_str(*k).starts_with(&name))
 }
 
 /// How the list is grouped.
@@ -88,20 +101,13 @@ impl GroupBy {
     /// The next grouping, for `b`.
     #[must_use]
     pub fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|k| *k == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
+        cycle(&Self::ALL, self)
     }
 
     /// Reads a name given to `:group` (`ns` and `sev` too).
     #[must_use]
     pub fn parse(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "ns" => Some(Self::Namespace),
-            "sev" => Some(Self::Severity),
-            name => Self::ALL
-                .into_iter()
-                .find(|k| k.as_str().starts_with(name) && !name.is_empty()),
-        }
+        named(&Self::ALL, name, Self::as_str)
     }
 }
 
