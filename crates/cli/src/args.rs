@@ -70,6 +70,15 @@ pub enum Command {
     /// planted secret on the wire. Prints a table per suite with the pass rate, tokens and
     /// latency. `kubewhy eval --backend local --base-url http://127.0.0.1:8080/v1`.
     Eval(EvalArgs),
+    /// Chat-ops and tools over HTTP: Slack slash commands (`/slack/commands`), events
+    /// (`/slack/events`) and Socket Mode (with SLACK_APP_TOKEN); with `--watch`, new and
+    /// resolved issues posted to a channel; REST (`/v1/analyze`, `/v1/explain`) and, with
+    /// `--mcp`, MCP at `/mcp` (both need KUBEWHY_API_TOKEN); `/healthz`, `/readyz`, `/metrics`.
+    Serve(ServeArgs),
+    /// An MCP server on stdin and stdout, for Claude Desktop, Cursor and other MCP clients.
+    /// Tools: analyze, list_issues, get_issue, explain, list_checks, get_check. Results use
+    /// pseudonyms; `--no-scrub` keeps real names (secrets are redacted either way).
+    Mcp(AnalyzeArgs),
     /// List the checks, or print one check's documentation.
     Checks {
         /// A check id; without it, every check is listed.
@@ -85,6 +94,38 @@ pub enum Command {
     },
     /// Print the man page (roff): `kubewhy man > kubewhy.1`.
     Man,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Analyze every INTERVAL (`5m`, `30s`) and post new and resolved issues.
+    #[arg(long, value_name = "INTERVAL", help_heading = "Notifications")]
+    pub watch: Option<humantime::Duration>,
+    /// The channel notifications go to (needs SLACK_BOT_TOKEN; an incoming webhook posts to
+    /// its own channel).
+    #[arg(long, value_name = "CHANNEL", help_heading = "Notifications")]
+    pub notify_channel: Option<String>,
+    /// Post issues at or above this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, default_value = "error", help_heading = "Notifications")]
+    pub notify_min_severity: Severity,
+    /// Post issues of this namespace only. Repeatable.
+    #[arg(long, value_name = "NS", help_heading = "Notifications")]
+    pub notify_namespace: Vec<String>,
+    /// Serve MCP at `/mcp` (streamable HTTP; bearer token and Origin checked).
+    #[arg(long)]
+    pub mcp: bool,
+    /// Where the store of posted notifications lives [default: $XDG_STATE_HOME/kubewhy].
+    #[arg(long, value_name = "DIR", env = "KUBEWHY_STATE_DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Distinct analyses in flight at most; beyond, commands are answered "busy".
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub queue: usize,
+    #[command(flatten)]
+    pub analyze: AnalyzeArgs,
 }
 
 /// Options of `explain`.

@@ -32,6 +32,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Sim(SimCommand::Generate(args))) => sim_generate(&args),
         Some(Command::Explain(args)) => explain(args, color, config).await,
         Some(Command::Eval(args)) => crate::eval::eval(args, color, config).await,
+        Some(Command::Serve(args)) => crate::serve::serve(args, config).await,
+        Some(Command::Mcp(args)) => crate::serve::mcp(args, config).await,
         Some(Command::Checks { id }) => checks(id.as_deref()),
         Some(Command::Completions { shell }) => {
             let mut command = Cli::command();

@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod eval;
 mod llm;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -1,10 +1,12 @@
 //! What a run reports, in order: `Started`; `Progress`, `Warning` and `InputError` as they
-//! happen; `Issues` as soon as analysis is done; `LogTail` as each tail arrives;
+//! happen; `Snapshot`, then `Issues` as soon as analysis is done; `LogTail` as each tail arrives;
 //! `IssuesUpdated` when a later pass changes issues; `Explanation` deltas,
 //! `Explained` (or `DryRun`) per issue with `--explain`; `Report`; `Finished`.
 
 use kubewhy_model::{Explanation, Fingerprint, Issue, LogEvidence, Report, Warning};
-use kubewhy_source::{Progress, files::InputError};
+use std::sync::Arc;
+
+use kubewhy_source::{Progress, Snapshot, files::InputError};
 
 use crate::{DryRun, FocusContext, RunError};
 
@@ -28,6 +30,9 @@ pub enum EventKind {
     Warning(Warning),
     /// An input could not be read, in whole or in part; the run goes on and exits with 2.
     InputError(InputError),
+    /// What the run collected, for frontends that scrub what they send (Slack, MCP): their
+    /// anonymizer's dictionary is built from it. Sent once, just before `Issues`.
+    Snapshot(Arc<Snapshot>),
     /// The issues, grouped by root cause, before log tails are attached.
     Issues(Vec<Issue>),
     /// The log tail of a crashed container, attached to the issue with this fingerprint.

@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use kubewhy_analyzers::Filter;
 use kubewhy_model::{ObjectRef, Report};
-use kubewhy_source::{Scope, files::InputError};
+use kubewhy_source::{Scope, Snapshot, files::InputError};
 
 pub use error::{OpenError, RunError};
 pub use event::{Event, EventKind};
@@ -103,6 +103,8 @@ pub struct Outcome {
     pub report: Report,
     /// Inputs that could not be read. The report holds everything else.
     pub errors: Vec<InputError>,
+    /// What the run collected, to scrub what is sent elsewhere against.
+    pub snapshot: Option<Arc<Snapshot>>,
 }
 
 impl Run {
@@ -110,8 +112,10 @@ impl Run {
     pub async fn outcome(mut self) -> Result<Outcome, RunError> {
         let mut errors = Vec::new();
         let mut report = None;
+        let mut snapshot = None;
         while let Some(event) = self.next().await {
             match event.kind {
+                EventKind::Snapshot(s) => snapshot = Some(s),
                 EventKind::InputError(e) => errors.push(e),
                 EventKind::Report(r) => report = Some(*r),
                 EventKind::Failed(e) => return Err(e),
@@ -119,7 +123,11 @@ impl Run {
             }
         }
         report
-            .map(|report| Outcome { report, errors })
+            .map(|report| Outcome {
+                report,
+                errors,
+                snapshot,
+            })
             .ok_or(RunError::Cancelled)
     }
 }

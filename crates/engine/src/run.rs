@@ -193,6 +193,7 @@ async fn pipeline(
         return;
     }
     redact_each(&redactor, &mut grouped, redact::issue);
+    sender.send(EventKind::Snapshot(Arc::clone(&snapshot)));
     sender.send(EventKind::Issues(issues_of(&grouped)));
     let mut warnings = collected.warnings;
     warnings.extend(kubewhy_analyzers::unjudged(snapshot.listings()));

@@ -33,6 +33,7 @@ fn name(event: &Event) -> &'static str {
         EventKind::Progress(_) => "Progress",
         EventKind::Warning(_) => "Warning",
         EventKind::InputError(_) => "InputError",
+        EventKind::Snapshot(_) => "Snapshot",
         EventKind::Issues(_) => "Issues",
         EventKind::LogTail { .. } => "LogTail",
         EventKind::IssuesUpdated(_) => "IssuesUpdated",

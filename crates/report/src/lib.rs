@@ -13,6 +13,7 @@ mod json;
 mod markdown;
 mod sarif;
 mod shared;
+pub mod slack;
 #[cfg(test)]
 mod test_support;
 mod text;

@@ -95,7 +95,8 @@ pub struct RecordedRequest {
     pub finished_ms: u64,
 }
 
-/// Why the simulator could not start.
+/// Why a simulator could not start, or why the Slack simulator could not deliver a Socket Mode
+/// envelope.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     /// The address could not be bound.
@@ -114,6 +115,18 @@ pub enum SimError {
     /// built.
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
+    /// The Slack simulator has no Socket Mode client to deliver an envelope to: none has
+    /// connected (and received its `hello`), or the last one went away.
+    #[error("no Socket Mode client is connected to the Slack simulator")]
+    NoSocketClient,
+    /// The Slack simulator's Socket Mode client did not acknowledge an envelope in time.
+    #[error("the Socket Mode client did not ack envelope {envelope_id} within {waited:?}")]
+    AckTimeout {
+        /// The envelope that went unacknowledged.
+        envelope_id: String,
+        /// How long the simulator waited.
+        waited: Duration,
+    },
 }
 
 /// Shared between the server tasks and the handle.

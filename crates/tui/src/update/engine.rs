@@ -76,7 +76,10 @@ fn engine_event(state: &mut State, kind: EventKind) {
         } => state.list.set_explanation(fingerprint, *explanation),
         // Deltas are still pseudonymized, and a dry run is for `--dry-run`: the TUI's runs ask
         // for neither; its explanations come through `llm::Assistant`, unscrubbed.
-        EventKind::Explanation { .. } | EventKind::DryRun(_) | EventKind::Focus(_) => {}
+        EventKind::Explanation { .. }
+        | EventKind::DryRun(_)
+        | EventKind::Focus(_)
+        | EventKind::Snapshot(_) => {}
         EventKind::Report(report) => {
             let report = *report;
             state.observed_at = report.source.observed_at;

@@ -1,0 +1,159 @@
+//! Keys and tokens: from an environment variable, or from the file its `_FILE` variant names.
+//! A key file readable by its group or by others is refused (a Kubernetes Secret is mounted with
+//! `defaultMode: 0400`). A [`Secret`] never prints: its `Debug` hides the value.
+
+use std::{fmt, path::PathBuf};
+
+/// A key or token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// A secret from a value already read.
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place that sends it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([hidden])")
+    }
+}
+
+/// Why a secret could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The file named by `<NAME>_FILE` could not be read.
+    #[error("{variable}: cannot read {path}: {source}")]
+    Unreadable {
+        /// The variable naming the file.
+        variable: String,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is readable by its group or by others.
+    #[error(
+        "{variable}: refusing {path}: it is readable by group or others (mode {mode:o}); run `chmod 600` on it, or mount the Secret with defaultMode 0400"
+    )]
+    TooOpen {
+        /// The variable naming the file.
+        variable: String,
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The value is empty.
+    #[error("{0} is set but empty")]
+    Empty(String),
+}
+
+/// The secret `name` from the environment (`env` looks a variable up): the variable itself, or
+/// the file `<name>_FILE` names. `None` when neither is set.
+pub fn read(
+    name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Secret>, SecretError> {
+    if let Some(value) = env(name) {
+        return non_empty(name, value.trim()).map(Some);
+    }
+    let variable = format!("{name}_FILE");
+    let Some(path) = env(&variable).map(PathBuf::from) else {
+        return Ok(None);
+    };
+    let unreadable = |source| SecretError::Unreadable {
+        variable: variable.clone(),
+        path: path.clone(),
+        source,
+    };
+    let metadata = std::fs::metadata(&path).map_err(unreadable)?;
+    let mode = permissions(&metadata);
+    if mode & 0o077 != 0 {
+        return Err(SecretError::TooOpen {
+            variable,
+            path,
+            mode: mode & 0o777,
+        });
+    }
+    let value = std::fs::read_to_string(&path).map_err(unreadable)?;
+    non_empty(&variable, value.trim()).map(Some)
+}
+
+fn non_empty(variable: &str, value: &str) -> Result<Secret, SecretError> {
+    if value.is_empty() {
+        Err(SecretError::Empty(variable.to_owned()))
+    } else {
+        Ok(Secret::new(value))
+    }
+}
+
+#[cfg(unix)]
+fn permissions(metadata: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode()
+}
+
+#[cfg(not(unix))]
+fn permissions(_: &std::fs::Metadata) -> u32 {
+    0o600
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn env_with(pairs: Vec<(String, String)>) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn a_key_file_only_its_owner_reads_is_used_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "xoxb-123\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        let env = env_with(vec![(
+            "SLACK_BOT_TOKEN_FILE".into(),
+            path.display().to_string(),
+        )]);
+        let secret = read("SLACK_BOT_TOKEN", &env).unwrap().unwrap();
+        assert_eq!(secret.expose(), "xoxb-123");
+        assert!(!format!("{secret:?}").contains("xoxb"));
+    }
+
+    #[test]
+    fn a_group_readable_key_file_is_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "xoxb-123").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let env = env_with(vec![(
+            "SLACK_BOT_TOKEN_FILE".into(),
+            path.display().to_string(),
+        )]);
+        let error = read("SLACK_BOT_TOKEN", &env).unwrap_err().to_string();
+        assert!(
+            error.contains("mode 640") && error.contains("chmod 600"),
+            "{error}"
+        );
+        assert!(!error.contains("xoxb"));
+    }
+}
