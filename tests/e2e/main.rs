@@ -13,5 +13,6 @@ mod k9s;
 mod leaks;
 mod live;
 mod llama;
+mod serve;
 mod support;
 mod tui;

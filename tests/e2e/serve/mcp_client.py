@@ -1,0 +1,68 @@
+"""Drives kubewhy's MCP server with the official MCP Python SDK's client, as an assistant would:
+initialize, list the tools, analyze, then explain and fetch one issue by the pseudonyms the
+analysis returned. Prints what it saw as one JSON object.
+
+    python mcp_client.py stdio KUBEWHY_BINARY mcp --demo
+    python mcp_client.py http URL TOKEN
+"""
+
+import asyncio
+import json
+import os
+import sys
+
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+
+async def use(session):
+    init = await session.initialize()
+    tools = await session.list_tools()
+    analyzed = await session.call_tool("analyze", {})
+    report = json.loads(analyzed.content[0].text)
+    out = {
+        "protocol": init.protocolVersion,
+        "server": init.serverInfo.name,
+        "tools": sorted(t.name for t in tools.tools),
+        "analyze_error": analyzed.isError,
+        "analyze": report,
+    }
+    deployment = next(i for i in report["issues"] if i["root"]["kind"] == "Deployment")
+    root = deployment["root"]
+    explained = await session.call_tool(
+        "explain", {"kind": "deployment", "name": root["name"], "namespace": root.get("namespace")}
+    )
+    out["explain_error"] = explained.isError
+    out["explain"] = explained.content[0].text
+    issue = await session.call_tool("get_issue", {"fingerprint": deployment["fingerprint"]})
+    out["issue"] = json.loads(issue.content[0].text)
+    checks = await session.call_tool("list_checks", {})
+    out["checks"] = len(json.loads(checks.content[0].text)["checks"])
+    print(json.dumps(out))
+
+
+async def main():
+    mode = sys.argv[1]
+    if mode == "stdio":
+        params = StdioServerParameters(command=sys.argv[2], args=sys.argv[3:], env=dict(os.environ))
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                await use(session)
+        return
+    url, token = sys.argv[2], sys.argv[3]
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        from mcp.client.streamable_http import streamablehttp_client as connect
+
+        transport = connect(url, headers=headers)
+    except ImportError:
+        import httpx
+        from mcp.client.streamable_http import streamable_http_client as connect
+
+        transport = connect(url, http_client=httpx.AsyncClient(headers=headers))
+    async with transport as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await use(session)
+
+
+asyncio.run(main())
