@@ -15,16 +15,21 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 
+def attr(obj, snake, camel):
+    """A field under its 2.x (snake_case) or 1.x (camelCase) name."""
+    return getattr(obj, snake) if hasattr(obj, snake) else getattr(obj, camel)
+
+
 async def use(session):
     init = await session.initialize()
     tools = await session.list_tools()
     analyzed = await session.call_tool("analyze", {})
     report = json.loads(analyzed.content[0].text)
     out = {
-        "protocol": init.protocolVersion,
-        "server": init.serverInfo.name,
+        "protocol": attr(init, "protocol_version", "protocolVersion"),
+        "server": attr(init, "server_info", "serverInfo").name,
         "tools": sorted(t.name for t in tools.tools),
-        "analyze_error": analyzed.isError,
+        "analyze_error": attr(analyzed, "is_error", "isError"),
         "analyze": report,
     }
     deployment = next(i for i in report["issues"] if i["root"]["kind"] == "Deployment")
@@ -32,7 +37,7 @@ async def use(session):
     explained = await session.call_tool(
         "explain", {"kind": "deployment", "name": root["name"], "namespace": root.get("namespace")}
     )
-    out["explain_error"] = explained.isError
+    out["explain_error"] = attr(explained, "is_error", "isError")
     out["explain"] = explained.content[0].text
     issue = await session.call_tool("get_issue", {"fingerprint": deployment["fingerprint"]})
     out["issue"] = json.loads(issue.content[0].text)
@@ -51,17 +56,16 @@ async def main():
         return
     url, token = sys.argv[2], sys.argv[3]
     headers = {"Authorization": f"Bearer {token}"}
-    try:
-        from mcp.client.streamable_http import streamablehttp_client as connect
+    try:  # mcp 1.x
+        from mcp.client.streamable_http import streamablehttp_client
 
-        transport = connect(url, headers=headers)
-    except ImportError:
-        import httpx
-        from mcp.client.streamable_http import streamable_http_client as connect
+        transport = streamablehttp_client(url, headers=headers)
+    except ImportError:  # mcp 2.x
+        from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
-        transport = connect(url, http_client=httpx.AsyncClient(headers=headers))
-    async with transport as (read, write, _):
-        async with ClientSession(read, write) as session:
+        transport = streamable_http_client(url, http_client=create_mcp_http_client(headers=headers))
+    async with transport as streams:
+        async with ClientSession(streams[0], streams[1]) as session:
             await use(session)
 
 
