@@ -243,3 +243,66 @@ async fn writes_and_bad_tokens_are_refused() {
         .unwrap_err();
     assert!(matches!(err, kube::Error::Api(s) if s.code == 405));
 }
+
+#[tokio::test]
+async fn a_replaced_snapshot_reaches_open_watches_and_the_clock_moves() {
+    let (sim, client) = start(&[]).await;
+    let pods: Api<Pod> = Api::namespaced(client, "shop");
+    let mut stream = pods
+        .watch(&WatchParams::default().timeout(10), "0")
+        .await
+        .unwrap()
+        .boxed();
+    for _ in 0..2 {
+        assert!(matches!(
+            stream.try_next().await.unwrap(),
+            Some(WatchEvent::Added(_))
+        ));
+    }
+    // web-2 goes away, web-1 gets a new label, web-3 appears; db-0 is in another namespace.
+    let changed = PODS
+        .replace(
+            "metadata: {name: web-2, namespace: shop, labels: {app: web}}",
+            "metadata: {name: web-3, namespace: shop, labels: {app: web}}",
+        )
+        .replace(
+            "metadata: {name: web-1, namespace: shop, labels: {app: web}}",
+            "metadata: {name: web-1, namespace: shop, labels: {app: web, tier: front}}",
+        );
+    let loaded = parse([Input {
+        name: "pods.yaml".into(),
+        text: changed,
+    }]);
+    let before = sim.now().unwrap_or_else(jiff::Timestamp::now);
+    sim.replace(&loaded.snapshot);
+    sim.advance(std::time::Duration::from_secs(60));
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        let event = stream
+            .try_next()
+            .await
+            .unwrap()
+            .expect("an event per change");
+        seen.push(match event {
+            WatchEvent::Bookmark(_) => continue,
+            WatchEvent::Added(p) => format!("ADDED {}", p.metadata.name.unwrap_or_default()),
+            WatchEvent::Modified(p) => format!("MODIFIED {}", p.metadata.name.unwrap_or_default()),
+            WatchEvent::Deleted(p) => format!("DELETED {}", p.metadata.name.unwrap_or_default()),
+            other => format!("{other:?}"),
+        });
+    }
+    seen.sort();
+    assert_eq!(seen, ["ADDED web-3", "DELETED web-2", "MODIFIED web-1"]);
+    let listed = pods.list(&ListParams::default()).await.unwrap();
+    let names: Vec<String> = listed
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    assert_eq!(names, ["web-1", "web-3"]);
+    let after = sim.now().expect("the clock is set");
+    assert!(
+        after.duration_since(before) >= jiff::SignedDuration::from_secs(60),
+        "{before} then {after}"
+    );
+}

@@ -182,3 +182,62 @@ async fn with_a_webhook_only_each_change_is_a_new_message_naming_the_fingerprint
         "the webhook URL is a secret"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_cluster_that_changes_between_cycles_gets_new_and_resolved_posts() {
+    use kubewhy_sim::{KubeSim, KubeSimOptions};
+    use kubewhy_source::files::{Input, parse};
+    let cluster = |n: usize| {
+        parse([Input {
+            name: "pods.yaml".into(),
+            text: many_pods(n, 3),
+        }])
+        .snapshot
+    };
+    let kube = KubeSim::start(&cluster(2), KubeSimOptions::default())
+        .await
+        .unwrap();
+    let home = TempDir::new().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, kube.kubeconfig()).unwrap();
+    let slack = slack_sim().await;
+    let api = slack.api_url();
+    let path = kubeconfig.display().to_string();
+    let args = [
+        "--kubeconfig",
+        &path,
+        "--watch",
+        "1s",
+        "--notify-channel",
+        "C0ALERTS",
+    ];
+    let server = Server::start(
+        home.path(),
+        &args,
+        &[
+            ("SLACK_BOT_TOKEN", "xoxb-sim-token"),
+            ("KUBEWHY_SLACK_API_URL", api.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        slack.wait_for_posts(2, Duration::from_secs(30)).await.len(),
+        2,
+        "{}",
+        server.log()
+    );
+    kube.replace(&cluster(3));
+    let posts = slack.wait_for_posts(3, Duration::from_secs(30)).await;
+    assert!(
+        texts(&posts[2].body).contains("pod-2"),
+        "{}",
+        texts(&posts[2].body)
+    );
+    kube.replace(&cluster(1));
+    let posts = slack.wait_for_posts(7, Duration::from_secs(30)).await;
+    let resolved = posts
+        .iter()
+        .filter(|p| p.thread_ts.is_some() && texts(&p.body).contains("resolved"))
+        .count();
+    assert_eq!(resolved, 2, "{posts:?}\n{}", server.log());
+}

@@ -36,7 +36,7 @@ async fn handle(
     let mut response = respond(&state, &method, &uri, &headers).await;
     // The server's clock is the snapshot's: clients that take "now" from the API server see
     // the ages the snapshot was taken with. hyper adds its own Date only when none is set.
-    if let Some(date) = state.clock.map(http_date)
+    if let Some(date) = state.clock().map(http_date)
         && let Ok(value) = header::HeaderValue::from_str(&date)
     {
         response.headers_mut().insert(header::DATE, value);
@@ -129,7 +129,7 @@ async fn respond(state: &State, method: &Method, uri: &Uri, headers: &HeaderMap)
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    let resources = &state.resources;
+    let resources = state.resources();
     let (group, version, rest) = match path.as_slice() {
         ["version"] => {
             return json_ok(
@@ -210,7 +210,7 @@ async fn resource_request(
         }
     }
     match (name, sub) {
-        (None, _) => list(resource, namespace, query, headers),
+        (None, _) => list(state, resource, namespace, query, headers),
         (Some(name), None) => get(resource, namespace, name, headers),
         (Some(pod), Some("log")) if resource.kind == "Pod" => {
             logs(state, resource, namespace.unwrap_or("default"), pod, query)
@@ -254,6 +254,7 @@ fn in_namespace(item: &Value, namespace: Option<&str>) -> bool {
 }
 
 fn list(
+    state: &State,
     resource: &Resource,
     namespace: Option<&str>,
     query: &HashMap<String, String>,
@@ -275,7 +276,18 @@ fn list(
         })
         .collect();
     if matches!(query.get("watch").map(String::as_str), Some("true" | "1")) {
-        return watch(resource, &matching, query);
+        let changes = state.changes.subscribe();
+        let plural = resource.plural.clone();
+        let namespace = namespace.map(str::to_owned);
+        let fields = fields.to_owned();
+        // A change is this watch's when it is of its resource and matches its selectors.
+        let mine = move |change: &super::Change| {
+            change.plural == plural
+                && in_namespace(&change.object, namespace.as_deref())
+                && selector.matches(&labels_of(&change.object))
+                && field_matches(&change.object, &fields)
+        };
+        return watch(resource, &matching, query, changes, mine);
     }
     let start: usize = query
         .get("continue")
@@ -343,7 +355,13 @@ fn get(resource: &Resource, namespace: Option<&str>, name: &str, headers: &Heade
         )
 }
 
-fn watch(resource: &Resource, items: &[&Value], query: &HashMap<String, String>) -> Response {
+fn watch(
+    resource: &Resource,
+    items: &[&Value],
+    query: &HashMap<String, String>,
+    changes: tokio::sync::broadcast::Receiver<super::Change>,
+    mine: impl Fn(&super::Change) -> bool + Send + 'static,
+) -> Response {
     let initial = query.get("sendInitialEvents").is_some_and(|v| v == "true");
     let from_scratch = query
         .get("resourceVersion")
@@ -377,12 +395,28 @@ fn watch(resource: &Resource, items: &[&Value], query: &HashMap<String, String>)
             .into_iter()
             .map(|line| Ok::<_, Infallible>(format!("{line}\n"))),
     );
-    // Nothing changes in a snapshot: after the initial events the watch idles until it times out.
-    let idle = stream::once(tokio::time::sleep(Duration::from_secs(seconds)))
-        .filter_map(|()| async { None });
+    // After the initial events, what a replacement of the snapshot changes, until the timeout.
+    let updates = stream::unfold(changes, |mut changes| async move {
+        loop {
+            match changes.recv().await {
+                Ok(change) => return Some((change, changes)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+    .filter(move |change| std::future::ready(mine(change)))
+    .map(|change| {
+        Ok::<_, Infallible>(format!(
+            "{}\n",
+            json!({"type": change.kind, "object": change.object})
+        ))
+    });
+    let until = tokio::time::sleep(Duration::from_secs(seconds));
+    let updates = futures::StreamExt::take_until(updates, until);
     Response::builder()
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from_stream(events.chain(idle)))
+        .body(Body::from_stream(events.chain(updates)))
         .unwrap_or_else(|_| status(500, "cannot build the watch response"))
 }
 
@@ -414,7 +448,8 @@ fn logs(
         container: container.clone(),
         previous,
     };
-    let Some(text) = state.resources.logs.get(&target) else {
+    let resources = state.resources();
+    let Some(text) = resources.logs.get(&target) else {
         if previous {
             return status(
                 400,

@@ -129,15 +129,48 @@ pub enum SimError {
     },
 }
 
+/// An object that changed when the snapshot was replaced, as a watch reports it.
+#[derive(Debug, Clone)]
+pub(crate) struct Change {
+    /// The resource's plural.
+    plural: String,
+    /// `ADDED`, `MODIFIED` or `DELETED`.
+    kind: &'static str,
+    /// The object (its last state, for `DELETED`).
+    object: serde_json::Value,
+}
+
 /// Shared between the server tasks and the handle.
 pub(crate) struct State {
-    resources: Resources,
+    /// Replaced whole by [`KubeSim::replace`]; a request works on the one it started with.
+    resources: std::sync::RwLock<Arc<Resources>>,
+    /// Every change of a replacement, for the watches open at the time.
+    changes: tokio::sync::broadcast::Sender<Change>,
     faults: HashMap<String, Fault>,
     token: Option<String>,
     log: Mutex<Vec<RecordedRequest>>,
     started: std::time::Instant,
-    /// The time the server reports in its `Date` header: the snapshot's.
-    clock: Option<jiff::Timestamp>,
+    /// The time the server reports in its `Date` header: the snapshot's, moved on by
+    /// [`KubeSim::advance`].
+    clock: Mutex<Option<jiff::Timestamp>>,
+}
+
+impl State {
+    fn resources(&self) -> Arc<Resources> {
+        Arc::clone(
+            &self
+                .resources
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    fn clock(&self) -> Option<jiff::Timestamp> {
+        *self
+            .clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -157,12 +190,13 @@ impl KubeSim {
         let (listener, addr) = crate::tls::bind(options.listen).await?;
         let token = options.tls.then(|| TOKEN.to_owned());
         let state = Arc::new(State {
-            resources: Resources::new(snapshot),
+            resources: std::sync::RwLock::new(Arc::new(Resources::new(snapshot))),
+            changes: tokio::sync::broadcast::channel(4096).0,
             faults: options.faults,
             token: token.clone(),
             log: Mutex::new(Vec::new()),
             started: std::time::Instant::now(),
-            clock: snapshot.observed_at(),
+            clock: Mutex::new(snapshot.observed_at()),
         });
         let app = handler::router(Arc::clone(&state));
         let (cert_pem, stop) = crate::tls::spawn(listener, app, options.tls)?;
@@ -207,6 +241,50 @@ impl KubeSim {
              current-context: kubewhy-sim\nusers:\n- name: kubewhy-sim\n{user}",
             self.url()
         )
+    }
+
+    /// Serves `snapshot` from now on, as a cluster that changed: open watches get an `ADDED`,
+    /// `MODIFIED` or `DELETED` event for each object that differs, and the clock moves to the
+    /// new snapshot's time if it has one.
+    pub fn replace(&self, snapshot: &Snapshot) {
+        let new = Arc::new(Resources::new(snapshot));
+        let old = std::mem::replace(
+            &mut *self
+                .state
+                .resources
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            Arc::clone(&new),
+        );
+        if let Some(at) = snapshot.observed_at() {
+            *self
+                .state
+                .clock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(at);
+        }
+        for change in resources::diff(&old, &new) {
+            // No watch open is no error.
+            let _ = self.state.changes.send(change);
+        }
+    }
+
+    /// Moves the server's clock on by `by`, as time passing in the cluster.
+    pub fn advance(&self, by: Duration) {
+        let mut clock = self
+            .state
+            .clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = clock.unwrap_or_else(jiff::Timestamp::now);
+        let by = jiff::SignedDuration::try_from(by).unwrap_or(jiff::SignedDuration::MAX);
+        *clock = Some(now.checked_add(by).unwrap_or(now));
+    }
+
+    /// The time the server reports.
+    #[must_use]
+    pub fn now(&self) -> Option<jiff::Timestamp> {
+        self.state.clock()
     }
 
     /// Every request served so far, in arrival order.

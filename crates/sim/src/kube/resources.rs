@@ -168,3 +168,60 @@ impl Resources {
         )
     }
 }
+
+/// What changed from `old` to `new`, object by object, as watch events.
+pub(super) fn diff(old: &Resources, new: &Resources) -> Vec<super::Change> {
+    let key = |item: &Value| {
+        let meta = &item["metadata"];
+        (
+            meta["namespace"].as_str().unwrap_or_default().to_owned(),
+            meta["name"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let mut changes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for resource in &new.list {
+        let before: HashMap<_, &Value> = old
+            .get(&resource.group, &resource.version, &resource.plural)
+            .map(|r| r.items.iter().map(|i| (key(i), i)).collect())
+            .unwrap_or_default();
+        seen.insert(&resource.plural);
+        let mut present = std::collections::HashSet::new();
+        for item in &resource.items {
+            let k = key(item);
+            let kind = match before.get(&k) {
+                None => "ADDED",
+                Some(previous) if *previous != item => "MODIFIED",
+                Some(_) => {
+                    present.insert(k);
+                    continue;
+                }
+            };
+            present.insert(k);
+            changes.push(super::Change {
+                plural: resource.plural.clone(),
+                kind,
+                object: item.clone(),
+            });
+        }
+        for (k, item) in before {
+            if !present.contains(&k) {
+                changes.push(super::Change {
+                    plural: resource.plural.clone(),
+                    kind: "DELETED",
+                    object: item.clone(),
+                });
+            }
+        }
+    }
+    for resource in old.list.iter().filter(|r| !seen.contains(&r.plural)) {
+        for item in &resource.items {
+            changes.push(super::Change {
+                plural: resource.plural.clone(),
+                kind: "DELETED",
+                object: item.clone(),
+            });
+        }
+    }
+    changes
+}
