@@ -4,6 +4,7 @@
 mod accuracy;
 mod archives;
 mod demo;
+mod deploy;
 mod engine;
 mod evidence;
 mod explain;

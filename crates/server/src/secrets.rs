@@ -1,6 +1,8 @@
 //! Keys and tokens: from an environment variable, or from the file its `_FILE` variant names.
-//! A key file readable by its group or by others is refused (a Kubernetes Secret is mounted with
-//! `defaultMode: 0400`). A [`Secret`] never prints: its `Debug` hides the value.
+//! A key file that others can read, or its group can write, is refused; one its group can read
+//! is refused too unless that group is kubewhy's own (a Kubernetes Secret mounted with
+//! `defaultMode: 0400` in a pod with an `fsGroup` is 0440, owned by that group). A [`Secret`]
+//! never prints: its `Debug` hides the value.
 
 use std::{fmt, path::PathBuf};
 
@@ -42,9 +44,9 @@ pub enum SecretError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is readable by its group or by others.
+    /// The file is readable by others, or by a group that is not kubewhy's.
     #[error(
-        "{variable}: refusing {path}: it is readable by group or others (mode {mode:o}); run `chmod 600` on it, or mount the Secret with defaultMode 0400"
+        "{variable}: refusing {path}: others can read it, or a group other than kubewhy's can (mode {mode:o}); run `chmod 600` on it, or mount the Secret with defaultMode 0400"
     )]
     TooOpen {
         /// The variable naming the file.
@@ -78,8 +80,9 @@ pub fn read(
         source,
     };
     let metadata = std::fs::metadata(&path).map_err(unreadable)?;
-    let mode = permissions(&metadata);
-    if mode & 0o077 != 0 {
+    let (mode, group) = permissions(&metadata);
+    let group_reads_only = mode & 0o070 == 0o040;
+    if mode & 0o007 != 0 || (mode & 0o070 != 0 && !(group_reads_only && own_group(group))) {
         return Err(SecretError::TooOpen {
             variable,
             path,
@@ -99,14 +102,30 @@ fn non_empty(variable: &str, value: &str) -> Result<Secret, SecretError> {
 }
 
 #[cfg(unix)]
-fn permissions(metadata: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    metadata.permissions().mode()
+fn permissions(metadata: &std::fs::Metadata) -> (u32, u32) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    (metadata.permissions().mode(), metadata.gid())
 }
 
 #[cfg(not(unix))]
-fn permissions(_: &std::fs::Metadata) -> u32 {
-    0o600
+fn permissions(_: &std::fs::Metadata) -> (u32, u32) {
+    (0o600, 0)
+}
+
+/// Whether `gid` is one of this process's groups (its own or a supplementary one, such as a
+/// pod's `fsGroup`), read from `/proc/self/status`; false where that cannot be read. Group 0 is
+/// never "own": root's group is shared by too much.
+fn own_group(gid: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    gid != 0
+        && status
+            .lines()
+            .filter_map(|l| l.strip_prefix("Gid:").or_else(|| l.strip_prefix("Groups:")))
+            .flat_map(str::split_whitespace)
+            .filter_map(|g| g.parse::<u32>().ok())
+            .any(|g| g == gid)
 }
 
 #[cfg(test)]
@@ -140,7 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn a_group_readable_key_file_is_refused_with_the_fix() {
+    fn a_key_file_others_can_read_is_refused_with_the_fix() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("token");
         std::fs::write(&path, "xoxb-123").unwrap();

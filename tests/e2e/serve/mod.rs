@@ -2,6 +2,7 @@
 //! Slack, LLM and Kubernetes simulators; notifications across watch cycles and restarts; MCP
 //! through the official Python client; REST, health and metrics.
 
+mod load;
 mod mcp;
 mod notify;
 mod rest;

@@ -446,3 +446,101 @@ async fn a_command_from_a_channel_not_allowed_is_refused_and_does_no_work() {
         "{help}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_an_answer_in_flight_finish_and_posts_it_once() {
+    let home = TempDir::new().unwrap();
+    let slack = slack_sim().await;
+    let llm = LlmSim::start(LlmSimOptions::default()).await.unwrap();
+    llm.set_persistent_fault(Some(LlmFault::Delay(Duration::from_secs(3))));
+    let base = format!("{}/v1", llm.url());
+    let env = slack_env(&slack.api_url());
+    let server = Server::start(
+        home.path(),
+        &[
+            "--demo",
+            "--backend",
+            "local",
+            "--model",
+            "any",
+            "--base-url",
+            &base,
+        ],
+        &refs(&env),
+    )
+    .await;
+    let url = slack.response_url();
+    let (status, _, _) = command(
+        &server,
+        &fields("explain deploy/checkout -n shop", "C0OPS", &url),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let log = server.stop().await;
+    let posts = slack.posts();
+    assert_eq!(
+        posts.len(),
+        1,
+        "the answer in flight was delivered, once: {posts:?}\n{log}"
+    );
+    assert!(texts(&posts[0].body).contains("checkout"));
+    assert!(log.contains("shutting down"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_failures_are_retried_or_reported_and_the_server_stays_up() {
+    let home = TempDir::new().unwrap();
+    let slack = slack_sim().await;
+    let env = slack_env(&slack.api_url());
+    let server = Server::start(home.path(), &["--demo"], &refs(&env)).await;
+    // A 500, then success: the answer arrives.
+    slack.inject(
+        kubewhy_sim::slack::Target::ResponseUrl,
+        kubewhy_sim::slack::SlackFault::ServerError,
+        1,
+    );
+    let url = slack.response_url();
+    assert_eq!(
+        command(&server, &fields("analyze shop", "C0OPS", &url))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        slack.wait_for_posts(1, Duration::from_secs(30)).await.len(),
+        1,
+        "{}",
+        server.log()
+    );
+    // An expired response_url: nothing to deliver to, said in the log, and the next command works.
+    slack.inject(
+        kubewhy_sim::slack::Target::ResponseUrl,
+        kubewhy_sim::slack::SlackFault::Expired,
+        1,
+    );
+    let url = slack.response_url();
+    assert_eq!(
+        command(&server, &fields("analyze monitoring", "C0OPS", &url))
+            .await
+            .0,
+        200
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("expired_url") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(server.log().contains("expired_url"), "{}", server.log());
+    let url = slack.response_url();
+    assert_eq!(
+        command(&server, &fields("analyze", "C0OPS", &url)).await.0,
+        200
+    );
+    assert_eq!(
+        slack.wait_for_posts(2, Duration::from_secs(30)).await.len(),
+        2
+    );
+    assert!(
+        !server.log().contains("/commands/T0SIM"),
+        "response URLs are not logged"
+    );
+}

@@ -8,6 +8,7 @@
 
 mod blocks;
 mod handler;
+pub mod load;
 mod sign;
 mod socket;
 

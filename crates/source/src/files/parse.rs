@@ -416,7 +416,8 @@ fn yaml_stream(text: &str, sink: &mut Sink<'_>) {
         }
         sink.documents += 1;
         match serde_yaml_ng::from_str::<Value>(doc) {
-            Ok(value) => {
+            Ok(mut value) => {
+                octal_modes(&mut value, 0);
                 let offset = doc.len() - doc.trim_start().len();
                 sink.value(
                     first_line + doc[..offset].matches('\n').count(),
@@ -430,6 +431,35 @@ fn yaml_stream(text: &str, sink: &mut Sink<'_>) {
                 sink.error(line, format!("invalid YAML: {}", strip_position(&message)));
             }
         }
+    }
+}
+
+/// File modes written as kubectl reads them: YAML 1.1 takes `defaultMode: 0400` as octal (256),
+/// while the YAML 1.2 parser here reads a string. Only the API's mode fields are converted.
+fn octal_modes(value: &mut Value, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if let (true, Value::String(text)) =
+                    (matches!(key.as_str(), "defaultMode" | "mode"), &*v)
+                {
+                    let digits = text.strip_prefix("0o").or_else(|| text.strip_prefix('0'));
+                    if let Some(n) = digits
+                        .filter(|d| !d.is_empty())
+                        .and_then(|d| u32::from_str_radix(d, 8).ok())
+                    {
+                        *v = Value::from(n);
+                    }
+                } else {
+                    octal_modes(v, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| octal_modes(v, depth + 1)),
+        _ => {}
     }
 }
 
@@ -495,6 +525,20 @@ mod tests {
             name: name.into(),
             text: text.into(),
         }])
+    }
+
+    #[test]
+    fn file_modes_are_read_as_kubectl_reads_them() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: d}\nspec:\n  containers: [{name: c, image: 'x:1'}]\n  volumes:\n  - name: s\n    secret: {secretName: s, defaultMode: 0400, items: [{key: k, path: k, mode: 0o440}]}\n";
+        let loaded = one("pod.yaml", pod);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let secret = loaded.snapshot.pods.iter().next().and_then(|p| {
+            let volumes = p.spec.as_ref()?.volumes.clone()?;
+            volumes.into_iter().next()?.secret
+        });
+        let secret = secret.expect("the secret volume");
+        assert_eq!(secret.default_mode, Some(0o400));
+        assert_eq!(secret.items.unwrap()[0].mode, Some(0o440));
     }
 
     #[test]
