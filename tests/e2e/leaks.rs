@@ -4,6 +4,7 @@
 //! planted value, and no distinctive fragment of one, may reach the wire; no planted secret may
 //! reach any output, even after the answer is unscrubbed.
 
+mod chat;
 mod corpus;
 mod objects;
 

@@ -39,6 +39,12 @@ use tracing::{info, warn};
 
 pub use notify::NotifyOptions;
 
+/// MCP's JSON-RPC framing, read without answering: the parser `kubewhy mcp` and `POST /mcp`
+/// use, for tests and fuzzing.
+pub mod jsonrpc {
+    pub use crate::mcp::{Incoming, Parsed, answer_local, parse, read};
+}
+
 use crate::{
     metrics::Metrics,
     secrets::Secret,

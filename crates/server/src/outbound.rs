@@ -9,6 +9,8 @@ use std::sync::Arc;
 use kubewhy_report::slack::{self, Budget, Message};
 use kubewhy_scrub::{Dictionary, Policy, ScrubConfig, ScrubError, Scrubbed, Scrubber};
 
+use crate::work::Analysis;
+
 /// Why nothing was sent.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
@@ -23,18 +25,24 @@ pub enum SealError {
     TooLarge(String),
 }
 
-/// A scrubber for one receiver.
+/// A scrubber for one receiver, over the names of `analysis` when the policy replaces names.
 pub fn scrubber(
-    dictionary: Arc<Dictionary>,
+    analysis: Option<&Analysis>,
     policy: Policy,
     config: &ScrubConfig,
 ) -> Result<Scrubber, SealError> {
-    let dictionary = if policy.replaces_names() {
-        dictionary
-    } else {
-        Arc::new(Dictionary::default())
+    let Some(analysis) = analysis.filter(|_| policy.replaces_names()) else {
+        return Ok(Scrubber::new(
+            Arc::new(Dictionary::default()),
+            config,
+            policy,
+        )?);
     };
-    Ok(Scrubber::new(dictionary, config, policy)?)
+    let dictionary = analysis.dictionary().map_err(SealError::Dictionary)?;
+    let mut scrubber = Scrubber::new(dictionary, config, policy)?;
+    let names = analysis.names();
+    scrubber.insist_on(names.iter().map(|(n, c)| (n.as_str(), *c)))?;
+    Ok(scrubber)
 }
 
 /// Renders with `render` and scrubs every message with `scrubber`, tightening the budget until

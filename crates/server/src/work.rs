@@ -19,7 +19,7 @@ use futures::{
 };
 use kubewhy_engine::{Engine, ExplainOptions, Options, SourceSpec};
 use kubewhy_model::{ObjectRef, Report};
-use kubewhy_scrub::Dictionary;
+use kubewhy_scrub::{Category, Dictionary};
 use kubewhy_source::Snapshot;
 
 use crate::metrics::Metrics;
@@ -55,7 +55,34 @@ pub struct Analysis {
     dictionary: OnceLock<Result<Arc<Dictionary>, String>>,
 }
 
+/// The names of every object and namespace an analysis's issues are about, with the anonymizer's
+/// category for each: ordinary words among them (`cart`) are names wherever they stand.
+fn issue_names(report: &Report) -> Vec<(String, Category)> {
+    let mut names = std::collections::BTreeMap::new();
+    for issue in &report.issues {
+        let objects = std::iter::once(&issue.root)
+            .chain(&issue.objects)
+            .chain(&issue.related)
+            .chain(issue.chain.iter().map(|l| &l.object));
+        for o in objects {
+            names
+                .entry(o.name.clone())
+                .or_insert_with(|| Category::of_kind(&o.kind));
+            if let Some(ns) = &o.namespace {
+                names.entry(ns.clone()).or_insert(Category::Namespace);
+            }
+        }
+    }
+    names.into_iter().filter(|(n, _)| !n.is_empty()).collect()
+}
+
 impl Analysis {
+    /// The names its issues are about.
+    #[must_use]
+    pub fn names(&self) -> Vec<(String, Category)> {
+        issue_names(&self.report)
+    }
+
     /// The anonymizer's dictionary of this run's names, built once.
     pub fn dictionary(&self) -> Result<Arc<Dictionary>, String> {
         let built = self.dictionary.get_or_init(|| match &self.snapshot {

@@ -63,6 +63,15 @@ impl DictionaryBuilder {
         self
     }
 
+    /// Adds a name that is replaced wherever it stands as a word, even when it is an ordinary
+    /// word (`cart`, `shop`): the name of an object a text is known to be about.
+    pub fn strong_name(&mut self, text: &str, category: Category) -> &mut Self {
+        if let Some(id) = self.add(text, category) {
+            self.names[id as usize].weak = false;
+        }
+        self
+    }
+
     /// Adds a name whose pseudonym shows its owner's: a pod of a Deployment becomes
     /// `deployment-1-pod-2`.
     pub fn owned_name(

@@ -76,6 +76,20 @@ impl Scrubber {
         Ok(())
     }
 
+    /// Names replaced wherever they stand as words, even ordinary words (`cart`): the objects
+    /// and namespaces a text is known to be about (an issue's), which prose does not always
+    /// mark as names (`FATAL cart giving up`).
+    pub fn insist_on<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = (&'a str, Category)>,
+    ) -> Result<(), ScrubError> {
+        for (name, category) in names {
+            self.extra_names.strong_name(name, category);
+        }
+        self.extra = self.extra_names.clone().build()?;
+        Ok(())
+    }
+
     /// The policy.
     #[must_use]
     pub fn policy(&self) -> Policy {

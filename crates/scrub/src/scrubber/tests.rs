@@ -53,3 +53,28 @@ fn pseudonyms_of_this_table_are_not_scrubbed_again() {
     let again = s.scrub_text(&format!("history: {first}")).unwrap();
     assert_eq!(again.as_str(), "history: deployment-1");
 }
+
+#[test]
+fn names_insisted_on_are_replaced_even_in_prose() {
+    let mut b = DictionaryBuilder::new();
+    b.name("cart", Category::Deployment);
+    let dictionary = Arc::new(b.build().unwrap());
+    let mut s = Scrubber::new(dictionary, &ScrubConfig::default(), Policy::Pseudonymize).unwrap();
+    let prose = "FATAL cart giving up; deployment cart restarts";
+    let plain = s.scrub_text(prose).unwrap();
+    assert!(
+        plain.as_str().starts_with("FATAL cart giving up"),
+        "an ordinary word stays prose: {}",
+        plain.as_str()
+    );
+    s.insist_on([("cart", Category::Deployment)]).unwrap();
+    let insisted = s.scrub_text(prose).unwrap();
+    assert!(!insisted.as_str().contains("cart"), "{}", insisted.as_str());
+    let pseudonym = s.table().pseudonym_of("cart").unwrap().to_owned();
+    assert_eq!(
+        insisted.as_str().matches(pseudonym.as_str()).count(),
+        2,
+        "one pseudonym: {}",
+        insisted.as_str()
+    );
+}

@@ -19,21 +19,84 @@ use crate::App;
 /// The protocol versions kubewhy speaks, newest first.
 const VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
-/// Answers one JSON-RPC message; `None` for notifications, which take no answer.
-pub async fn handle(app: &Arc<App>, session: &Session, message: &Value) -> Option<Value> {
+/// One JSON-RPC message, read without answering it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// A request, to answer.
+    Request {
+        /// Its id, echoed in the answer.
+        id: Value,
+        /// The method.
+        method: String,
+        /// Its params; `null` when it has none.
+        params: Value,
+    },
+    /// A notification (`notifications/initialized`, `notifications/cancelled`): no answer.
+    Notification,
+    /// Not a request (a response from the client, or garbage): answered with an error when it
+    /// carries an id.
+    Invalid(Option<Value>),
+}
+
+/// Reads one message.
+#[must_use]
+pub fn read(message: &Value) -> Incoming {
     let id = message.get("id").cloned();
-    let method = message.get("method").and_then(Value::as_str);
-    let Some(method) = method else {
-        // A response from the client (kubewhy sends no requests), or garbage.
-        return id.map(|id| error(&id, -32600, "not a JSON-RPC request"));
+    let Some(method) = message.get("method").and_then(Value::as_str) else {
+        // kubewhy sends no requests, so a response is as wrong as garbage.
+        return Incoming::Invalid(id);
     };
-    let id = id?; // A notification (`notifications/initialized`, `notifications/cancelled`).
-    let params = message.get("params").cloned().unwrap_or(Value::Null);
-    let result = match method {
-        "initialize" => Ok(initialize(&params)),
+    match id {
+        Some(id) => Incoming::Request {
+            id,
+            method: method.to_owned(),
+            params: message.get("params").cloned().unwrap_or(Value::Null),
+        },
+        None => Incoming::Notification,
+    }
+}
+
+/// A line (stdio) or a body (HTTP): one message or a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// One message.
+    One(Value),
+    /// A batch, answered with an array.
+    Batch(Vec<Value>),
+}
+
+/// Parses a line or body; a text that is not JSON gives the parse error to answer with.
+pub fn parse(text: &str) -> Result<Parsed, Value> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(batch)) => Ok(Parsed::Batch(batch)),
+        Ok(message) => Ok(Parsed::One(message)),
+        Err(e) => Err(error(&Value::Null, -32700, &format!("parse error: {e}"))),
+    }
+}
+
+/// The answer to the methods that need no analysis (`initialize`, `ping`, `tools/list`, and
+/// the unknown ones); `None` for `tools/call`.
+#[must_use]
+pub fn answer_local(method: &str, params: &Value) -> Option<Result<Value, (i64, String)>> {
+    Some(match method {
+        "initialize" => Ok(initialize(params)),
         "ping" => Ok(json!({})),
         "tools/list" => Ok(json!({ "tools": tools::list() })),
-        "tools/call" => {
+        "tools/call" => return None,
+        other => Err((-32601, format!("method not found: {other}"))),
+    })
+}
+
+/// Answers one JSON-RPC message; `None` for notifications, which take no answer.
+pub async fn handle(app: &Arc<App>, session: &Session, message: &Value) -> Option<Value> {
+    let (id, method, params) = match read(message) {
+        Incoming::Request { id, method, params } => (id, method, params),
+        Incoming::Notification => return None,
+        Incoming::Invalid(id) => return id.map(|id| error(&id, -32600, "not a JSON-RPC request")),
+    };
+    let result = match answer_local(&method, &params) {
+        Some(result) => result,
+        None => {
             let name = params
                 .get("name")
                 .and_then(Value::as_str)
@@ -44,7 +107,6 @@ pub async fn handle(app: &Arc<App>, session: &Session, message: &Value) -> Optio
                 .unwrap_or_else(|| json!({}));
             Ok(tools::call(app, session, name, &arguments).await)
         }
-        other => Err((-32601, format!("method not found: {other}"))),
     };
     Some(match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
@@ -54,8 +116,8 @@ pub async fn handle(app: &Arc<App>, session: &Session, message: &Value) -> Optio
 
 /// Parses one message and answers it; a message that is not JSON is a parse error.
 pub async fn handle_text(app: &Arc<App>, session: &Session, text: &str) -> Option<Value> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(batch)) => {
+    match parse(text) {
+        Ok(Parsed::Batch(batch)) => {
             let mut answers = Vec::new();
             for message in &batch {
                 if let Some(answer) = Box::pin(handle(app, session, message)).await {
@@ -64,8 +126,8 @@ pub async fn handle_text(app: &Arc<App>, session: &Session, text: &str) -> Optio
             }
             (!answers.is_empty()).then_some(Value::Array(answers))
         }
-        Ok(message) => handle(app, session, &message).await,
-        Err(e) => Some(error(&Value::Null, -32700, &format!("parse error: {e}"))),
+        Ok(Parsed::One(message)) => handle(app, session, &message).await,
+        Err(answer) => Some(answer),
     }
 }
 

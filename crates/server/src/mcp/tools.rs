@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use kubewhy_model::{Issue, Severity};
-use kubewhy_scrub::{Dictionary, Policy, PseudonymTable, Scrubber};
+use kubewhy_scrub::{Policy, PseudonymTable};
 use serde_json::{Value, json};
 
 use crate::{
@@ -120,12 +120,10 @@ async fn seal(
     value: &Value,
 ) -> Result<(String, Value), String> {
     let mut state = session.state.lock().await;
-    let dictionary = match analysis.or(state.0.as_ref()) {
-        Some(a) if session.policy.replaces_names() => a.dictionary()?,
-        _ => Arc::new(Dictionary::default()),
-    };
-    let mut scrubber = Scrubber::new(dictionary, &app.scrub, session.policy)
-        .and_then(|s| s.with_table(state.1.clone()))
+    let about = analysis.or(state.0.as_ref()).map(Arc::as_ref);
+    let mut scrubber = crate::outbound::scrubber(about, session.policy, &app.scrub)
+        .map_err(|e| e.to_string())?
+        .with_table(state.1.clone())
         .map_err(|e| e.to_string())?;
     let scrubbed = scrubber.scrub_json(value).map_err(|e| e.to_string())?;
     state.1 = scrubber.into_table();

@@ -20,7 +20,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use kubewhy_report::slack::{self as blocks, Budget, Message};
-use kubewhy_scrub::{Dictionary, Scrubbed};
+use kubewhy_scrub::Scrubbed;
 use serde_json::Value;
 use tracing::{info, warn};
 
@@ -243,11 +243,7 @@ impl App {
             .as_ref()
             .map(|s| s.settings.policy(channel))
             .unwrap_or_default();
-        let dictionary = match analysis {
-            Some(a) if policy.replaces_names() => a.dictionary().map_err(SealError::Dictionary)?,
-            _ => Arc::new(Dictionary::default()),
-        };
-        let mut scrubber = scrubber(dictionary, policy, &self.scrub)?;
+        let mut scrubber = scrubber(analysis, policy, &self.scrub)?;
         seal(&mut scrubber, render)
     }
 
