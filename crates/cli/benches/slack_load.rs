@@ -62,13 +62,50 @@ async fn bench() {
         .expect("the LLM simulator");
     llm.set_persistent_fault(Some(LlmFault::Delay(Duration::from_secs(delay))));
     let home = tempfile::tempdir().expect("a temporary home");
+    let (mut server, url) =
+        serve(home.path(), &format!("{}/v1", llm.url()), &slack.api_url()).await;
+    let options = LoadOptions {
+        server: url.clone(),
+        secret: SECRET.to_owned(),
+        rate,
+        duration: Duration::from_secs(seconds),
+        commands: COMMANDS.iter().map(|s| (*s).to_owned()).collect(),
+        drain_timeout: Duration::from_mins(2),
+    };
+    println!(
+        "{rate} signed slash commands per second for {seconds} s, the LLM taking {delay} s per call"
+    );
+    let report = run(&slack, &options).await;
+    let metrics = reqwest::get(format!("{url}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .unwrap_or_default();
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_owned()))
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let _ = server.kill();
+    let _ = server.wait();
+    print(&report, &metrics, &peak);
+}
+
+/// Starts `kubewhy serve` on the demo with the LLM at `llm`, and waits until it is ready.
+async fn serve(
+    home: &std::path::Path,
+    llm: &str,
+    slack_api: &str,
+) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let base = format!("{}/v1", llm.url());
-    let mut server = Command::new(env!("CARGO_BIN_EXE_kubewhy"))
+    let server = Command::new(env!("CARGO_BIN_EXE_kubewhy"))
         .args([
             "serve",
             "--listen",
@@ -79,25 +116,22 @@ async fn bench() {
             "--model",
             "any",
             "--base-url",
-            &base,
+            llm,
         ])
-        .env("HOME", home.path())
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
         .env("SLACK_SIGNING_SECRET", SECRET)
-        .env("KUBEWHY_SLACK_API_URL", slack.api_url())
+        .env("KUBEWHY_SLACK_API_URL", slack_api)
         .env_remove("KUBECONFIG")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("kubewhy serve starts");
     let url = format!("http://{listen}");
-    let http = reqwest::Client::new();
     let started = Instant::now();
-    while http
-        .get(format!("{url}/readyz"))
-        .send()
+    while reqwest::get(format!("{url}/readyz"))
         .await
         .map(|r| r.status().is_success())
         .ok()
@@ -109,26 +143,10 @@ async fn bench() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let options = LoadOptions {
-        server: url.clone(),
-        secret: SECRET.to_owned(),
-        rate,
-        duration: Duration::from_secs(seconds),
-        commands: COMMANDS.iter().map(|s| (*s).to_owned()).collect(),
-        drain_timeout: Duration::from_secs(120),
-    };
-    println!(
-        "{rate} signed slash commands per second for {seconds} s, the LLM taking {delay} s per call"
-    );
-    let report = run(&slack, &options).await;
-    let metrics = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .unwrap_or_default();
+    (server, url)
+}
+
+fn print(report: &kubewhy_sim::slack::load::LoadReport, metrics: &str, peak: &str) {
     let metric = |name: &str| {
         metrics
             .lines()
@@ -136,15 +154,7 @@ async fn bench() {
             .unwrap_or("0")
             .to_owned()
     };
-    let peak = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_owned()))
-        })
-        .unwrap_or_else(|| "unknown".to_owned());
-    let _ = server.kill();
-    let _ = server.wait();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "| sent | accepted | busy | errors | ack p50 | ack p99 | ack max | coalesced | shed | delivered | drain | peak RSS |"
     );
@@ -155,15 +165,9 @@ async fn bench() {
         report.accepted,
         report.busy,
         report.errors.len(),
-        report.percentile(50.0).as_secs_f64() * 1e3,
-        report.percentile(99.0).as_secs_f64() * 1e3,
-        report
-            .latencies
-            .last()
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-            * 1e3,
+        ms(report.percentile(50.0)),
+        ms(report.percentile(99.0)),
+        ms(report.latencies.last().copied().unwrap_or_default()),
         metric("kubewhy_requests_coalesced_total"),
         metric("kubewhy_requests_shed_total"),
         report.delivered,

@@ -186,12 +186,9 @@ async fn pipeline(
         let (snapshot, scope, cancel) = (Arc::clone(&snapshot), scope.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || analyze(&snapshot, &filter, &scope, &cancel)).await
     };
-    let Ok((mut grouped, held)) = analyzed else {
+    let (Ok((mut grouped, held)), false) = (analyzed, cancel.is_cancelled()) else {
         return;
     };
-    if cancel.is_cancelled() {
-        return;
-    }
     redact_each(&redactor, &mut grouped, redact::issue);
     sender.send(EventKind::Snapshot(Arc::clone(&snapshot)));
     sender.send(EventKind::Issues(issues_of(&grouped)));

@@ -41,13 +41,15 @@ pub struct ExplainBody {
 }
 
 /// Checks the bearer token in constant time.
-pub fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+pub fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let Some(token) = app.api_token.as_ref() else {
-        return Err((
-            StatusCode::NOT_FOUND,
-            "set KUBEWHY_API_TOKEN (or KUBEWHY_API_TOKEN_FILE) to enable this endpoint",
-        )
-            .into_response());
+        return Err(Box::new(
+            (
+                StatusCode::NOT_FOUND,
+                "set KUBEWHY_API_TOKEN (or KUBEWHY_API_TOKEN_FILE) to enable this endpoint",
+            )
+                .into_response(),
+        ));
     };
     let given = headers
         .get("authorization")
@@ -66,12 +68,14 @@ pub fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
         Ok(())
     } else {
         app.metrics.inc("kubewhy_api_unauthorized_total", &[]);
-        Err((
-            StatusCode::UNAUTHORIZED,
-            [("www-authenticate", "Bearer")],
-            "a valid bearer token is required",
-        )
-            .into_response())
+        Err(Box::new(
+            (
+                StatusCode::UNAUTHORIZED,
+                [("www-authenticate", "Bearer")],
+                "a valid bearer token is required",
+            )
+                .into_response(),
+        ))
     }
 }
 
@@ -82,7 +86,7 @@ pub async fn analyze(
     body: axum::body::Bytes,
 ) -> Response {
     if let Err(refused) = authorize(&app, &headers) {
-        return refused;
+        return *refused;
     }
     let parsed: AnalyzeBody = if body.is_empty() {
         AnalyzeBody::default()
@@ -114,7 +118,7 @@ pub async fn explain(
     body: axum::body::Bytes,
 ) -> Response {
     if let Err(refused) = authorize(&app, &headers) {
-        return refused;
+        return *refused;
     }
     let parsed: ExplainBody = match serde_json::from_slice(&body) {
         Ok(b) => b,

@@ -4,7 +4,7 @@
 //! writes it: the documents of every template, ordered by kind as Helm installs them, each
 //! headed by its `# Source:`.
 
-use std::{fs, path::Path};
+use std::{fmt::Write as _, fs, path::Path};
 
 use serde_yaml_ng::{Mapping, Value};
 
@@ -263,8 +263,10 @@ pub(super) fn render(
     documents.sort_by(|(a, ..), (b, ..)| a.cmp(b));
     documents
         .into_iter()
-        .map(|(_, path, document)| format!("---\n# Source: {path}\n{document}\n"))
-        .collect()
+        .fold(String::new(), |mut out, (_, path, document)| {
+            let _ = writeln!(out, "---\n# Source: {path}\n{document}");
+            out
+        })
 }
 
 #[test]

@@ -12,24 +12,11 @@ use crate::{
     support::{isolated, run_blocking},
 };
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slack_channels_get_no_secret_and_a_pseudonym_channel_no_planted_value() {
-    let corpus = corpus::generate(SEED, 6, 3);
-    let home = tempfile::tempdir().unwrap();
-    let dump = home.path().join("dump");
-    write_corpus(&corpus, &dump);
-    let dir = dump.display().to_string();
+/// What an SRE would ask about the corpus: each namespace, the cluster, and 15 of its issues.
+async fn asks(home: &std::path::Path, dir: &str) -> Vec<String> {
     let report = run_blocking(isolated(
-        home.path(),
-        &[
-            "analyze",
-            "-f",
-            &dir,
-            "-o",
-            "json",
-            "--min-severity",
-            "info",
-        ],
+        home,
+        &["analyze", "-f", dir, "-o", "json", "--min-severity", "info"],
     ))
     .await
     .json();
@@ -58,6 +45,17 @@ async fn slack_channels_get_no_secret_and_a_pseudonym_channel_no_planted_value()
                 )
             }),
     );
+    asks
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_channels_get_no_secret_and_a_pseudonym_channel_no_planted_value() {
+    let corpus = corpus::generate(SEED, 6, 3);
+    let home = tempfile::tempdir().unwrap();
+    let dump = home.path().join("dump");
+    write_corpus(&corpus, &dump);
+    let dir = dump.display().to_string();
+    let asks = asks(home.path(), &dir).await;
     let config = home.path().join("config/kubewhy");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(
@@ -86,7 +84,7 @@ async fn slack_channels_get_no_secret_and_a_pseudonym_channel_no_planted_value()
         }
     }
     let posts = slack
-        .wait_for_posts(urls.len(), std::time::Duration::from_secs(120))
+        .wait_for_posts(urls.len(), std::time::Duration::from_mins(2))
         .await;
     assert!(
         posts.len() >= urls.len(),

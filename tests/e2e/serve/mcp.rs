@@ -116,7 +116,7 @@ async fn an_mcp_client_analyzes_the_demo_over_stdio() {
             None => command.env_remove(k),
         };
     }
-    let run = tokio::time::timeout(Duration::from_secs(120), run_blocking(command))
+    let run = tokio::time::timeout(Duration::from_mins(2), run_blocking(command))
         .await
         .expect("the session ends");
     check_session(&run);
@@ -153,7 +153,7 @@ async fn an_mcp_client_analyzes_the_demo_over_http_with_the_token_and_origin_che
         .unwrap();
     assert_eq!(rebinding.status(), 403);
     let run = tokio::time::timeout(
-        Duration::from_secs(120),
+        Duration::from_mins(2),
         run_blocking(client(&python, &["http", &url, "mcp-token-1"])),
     )
     .await

@@ -2,7 +2,7 @@
 //! restart, "resolved" in the thread, 429s honoured, bursts batched, webhooks naming the
 //! fingerprint.
 
-use std::{path::Path, time::Duration};
+use std::{fmt::Write as _, path::Path, time::Duration};
 
 use kubewhy_sim::slack::{SlackFault, Target, Via};
 use tempfile::TempDir;
@@ -249,11 +249,12 @@ fn crashing_deployment(failing: usize) -> String {
          ---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web-5d8f, namespace: shop, uid: rs-1, ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: d-1, controller: true}]}\nspec:\n  replicas: 4\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: app, image: 'web:1'}]}\n",
     );
     for i in 0..failing {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: web-5d8f-{i}, namespace: shop, uid: p-{i}, labels: {{app: web}}, ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f, uid: rs-1, controller: true}}]}}\n\
              spec: {{containers: [{{name: app, image: 'web:1'}}]}}\n\
              status:\n  phase: Running\n  containerStatuses:\n  - name: app\n    image: 'web:1'\n    imageID: ''\n    ready: false\n    restartCount: 7\n    state: {{waiting: {{reason: CrashLoopBackOff}}}}\n    lastState: {{terminated: {{reason: Error, exitCode: 1}}}}\n"
-        ));
+        );
     }
     out
 }
@@ -265,16 +266,40 @@ async fn an_issue_that_spreads_is_replied_in_its_thread_and_its_first_message_up
     std::fs::write(&file, crashing_deployment(2)).unwrap();
     let slack = slack_sim().await;
     let api = slack.api_url();
-    let env = [("SLACK_BOT_TOKEN", "xoxb-sim-token"), ("KUBEWHY_SLACK_API_URL", api.as_str())];
+    let env = [
+        ("SLACK_BOT_TOKEN", "xoxb-sim-token"),
+        ("KUBEWHY_SLACK_API_URL", api.as_str()),
+    ];
     let server = serve(home.path(), &file, &env).await;
     let first = slack.wait_for_posts(1, Duration::from_secs(30)).await;
     assert_eq!(first.len(), 1, "{}", server.log());
-    assert!(texts(&first[0].body).contains("web"), "{}", texts(&first[0].body));
+    assert!(
+        texts(&first[0].body).contains("web"),
+        "{}",
+        texts(&first[0].body)
+    );
     std::fs::write(&file, crashing_deployment(4)).unwrap();
     let posts = slack.wait_for_posts(3, Duration::from_secs(30)).await;
-    let reply = posts.iter().find(|p| p.thread_ts.as_deref() == Some(first[0].ts.as_str())).unwrap_or_else(|| panic!("{posts:?}\n{}", server.log()));
-    assert!(texts(&reply.body).contains("now on 4 objects (was 2)"), "{}", texts(&reply.body));
-    assert!(posts.iter().any(|p| p.via == Via::Update && p.ts == first[0].ts), "{posts:?}");
+    let reply = posts
+        .iter()
+        .find(|p| p.thread_ts.as_deref() == Some(first[0].ts.as_str()))
+        .unwrap_or_else(|| panic!("{posts:?}\n{}", server.log()));
+    assert!(
+        texts(&reply.body).contains("now on 4 objects (was 2)"),
+        "{}",
+        texts(&reply.body)
+    );
+    assert!(
+        posts
+            .iter()
+            .any(|p| p.via == Via::Update && p.ts == first[0].ts),
+        "{posts:?}"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(slack.posts().len(), 3, "the change is said once: {:?}", slack.posts());
+    assert_eq!(
+        slack.posts().len(),
+        3,
+        "the change is said once: {:?}",
+        slack.posts()
+    );
 }

@@ -78,7 +78,7 @@ async fn forged_stale_replayed_oversized_and_malformed_requests_are_refused_and_
     let replayed = replay_of(now - 1).await.unwrap();
     assert_eq!(replayed.status(), 409);
     // Only the genuine request is answered: one post, and nothing from the refused ones.
-    let posts = slack.wait_for_posts(1, Duration::from_secs(60)).await;
+    let posts = slack.wait_for_posts(1, Duration::from_mins(1)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(slack.posts().len(), 1, "{posts:?}\n{}", server.log());
     let metrics = client
@@ -185,7 +185,7 @@ async fn an_answer_of_20000_characters_arrives_whole_split_within_block_kit_limi
     )
     .await;
     assert_eq!(status, 200);
-    let posts = slack.wait_for_posts(3, Duration::from_secs(60)).await;
+    let posts = slack.wait_for_posts(3, Duration::from_mins(1)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let posts = if posts.len() < slack.posts().len() {
         slack.posts()
@@ -217,7 +217,7 @@ async fn an_answer_of_20000_characters_arrives_whole_split_within_block_kit_limi
     );
 }
 
-fn mention(event_id: &str, text: &str, extra: Value) -> Vec<u8> {
+fn mention(event_id: &str, text: &str, extra: &Value) -> Vec<u8> {
     let mut event = json!({ "type": "app_mention", "user": "U0SRE", "text": text, "channel": "C0OPS", "ts": "1700000000.000100" });
     if let (Some(e), Some(x)) = (event.as_object_mut(), extra.as_object()) {
         e.extend(x.clone());
@@ -242,7 +242,7 @@ async fn an_event_delivered_three_times_is_answered_once_in_its_thread() {
             Some("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
         )
     );
-    let body = mention("Ev0SIM1", "<@U0BOT> analyze shop", json!({}));
+    let body = mention("Ev0SIM1", "<@U0BOT> analyze shop", &json!({}));
     let (first, answer, _) = post_signed(
         &server,
         "/slack/events",
@@ -271,7 +271,7 @@ async fn an_event_delivered_three_times_is_answered_once_in_its_thread() {
     let own = mention(
         "Ev0SIM2",
         "<@U0BOT> analyze shop",
-        json!({ "bot_id": "B0KUBEWHY" }),
+        &json!({ "bot_id": "B0KUBEWHY" }),
     );
     assert_eq!(
         post_signed(&server, "/slack/events", own, "application/json", &[])
@@ -279,7 +279,7 @@ async fn an_event_delivered_three_times_is_answered_once_in_its_thread() {
             .0,
         200
     );
-    let posts = slack.wait_for_posts(1, Duration::from_secs(60)).await;
+    let posts = slack.wait_for_posts(1, Duration::from_mins(1)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let posts_now = slack.posts();
     assert_eq!(
@@ -327,7 +327,7 @@ async fn a_follow_up_mention_continues_the_conversation_of_its_thread() {
     let first = mention(
         "Ev0SIM3",
         "<@U0BOT> explain deploy/checkout -n shop",
-        json!({}),
+        &json!({}),
     );
     assert_eq!(
         post_signed(&server, "/slack/events", first, "application/json", &[])
@@ -335,14 +335,14 @@ async fn a_follow_up_mention_continues_the_conversation_of_its_thread() {
             .0,
         200
     );
-    let answered = slack.wait_for_posts(1, Duration::from_secs(60)).await.len();
+    let answered = slack.wait_for_posts(1, Duration::from_mins(1)).await.len();
     assert!(answered >= 1, "{}", server.log());
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = slack.posts().len();
     let follow = mention(
         "Ev0SIM4",
         "<@U0BOT> would a rollback of checkout help?",
-        json!({ "ts": "1700000000.000200", "thread_ts": "1700000000.000100" }),
+        &json!({ "ts": "1700000000.000200", "thread_ts": "1700000000.000100" }),
     );
     assert_eq!(
         post_signed(&server, "/slack/events", follow, "application/json", &[])
@@ -351,7 +351,7 @@ async fn a_follow_up_mention_continues_the_conversation_of_its_thread() {
         200
     );
     let posts = slack
-        .wait_for_posts(before + 1, Duration::from_secs(60))
+        .wait_for_posts(before + 1, Duration::from_mins(1))
         .await;
     assert!(posts.len() > before, "{}", server.log());
     let reply = posts.last().unwrap();
@@ -398,7 +398,7 @@ async fn socket_mode_delivers_a_command_and_its_answer() {
         .await
         .expect("the envelope is acknowledged");
     assert!(texts(&ack).contains("working on `analyze shop`"), "{ack}");
-    let posts = slack.wait_for_posts(1, Duration::from_secs(60)).await;
+    let posts = slack.wait_for_posts(1, Duration::from_mins(1)).await;
     assert!(!posts.is_empty(), "{}", server.log());
     assert!(texts(&posts[0].body).contains("namespace shop"));
 }

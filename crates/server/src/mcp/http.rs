@@ -45,7 +45,7 @@ impl Sessions {
 /// `POST /mcp`.
 pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = crate::rest::authorize(&app, &headers) {
-        return refused;
+        return *refused;
     }
     if let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok())
         && !same_origin(origin, &headers)

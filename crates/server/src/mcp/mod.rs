@@ -94,19 +94,18 @@ pub async fn handle(app: &Arc<App>, session: &Session, message: &Value) -> Optio
         Incoming::Notification => return None,
         Incoming::Invalid(id) => return id.map(|id| error(&id, -32600, "not a JSON-RPC request")),
     };
-    let result = match answer_local(&method, &params) {
-        Some(result) => result,
-        None => {
-            let name = params
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let arguments = params
-                .get("arguments")
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            Ok(tools::call(app, session, name, &arguments).await)
-        }
+    let result = if let Some(result) = answer_local(&method, &params) {
+        result
+    } else {
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let arguments = params
+            .get("arguments")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        Ok(tools::call(app, session, name, &arguments).await)
     };
     Some(match result {
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),

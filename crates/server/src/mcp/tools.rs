@@ -125,11 +125,11 @@ async fn seal(
         .map_err(|e| e.to_string())?
         .with_table(state.1.clone())
         .map_err(|e| e.to_string())?;
-    let scrubbed = scrubber.scrub_json(value).map_err(|e| e.to_string())?;
+    let sealed = scrubber.scrub_json(value).map_err(|e| e.to_string())?;
     state.1 = scrubber.into_table();
     Ok((
-        scrubbed.as_str().to_owned(),
-        scrubbed.as_json().cloned().unwrap_or(Value::Null),
+        sealed.as_str().to_owned(),
+        sealed.as_json().cloned().unwrap_or(Value::Null),
     ))
 }
 

@@ -17,7 +17,7 @@ use crate::{metrics::Metrics, secrets::Secret};
 /// Slack's Web API.
 pub const SLACK_API: &str = "https://slack.com/api/";
 /// The longest `Retry-After` kubewhy waits for before giving up on a message.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+const MAX_RETRY_AFTER: Duration = Duration::from_mins(2);
 const ATTEMPTS: usize = 4;
 
 /// Why a post failed.

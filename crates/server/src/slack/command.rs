@@ -85,7 +85,7 @@ impl Command {
         let (namespace, rest) = take_namespace(&words)?;
         match rest.as_slice() {
             [] | ["help"] if namespace.is_none() => Ok(Self::Help),
-            ["analyze"] => Ok(Self::Analyze { namespace }),
+            [] | ["analyze"] => Ok(Self::Analyze { namespace }),
             ["analyze", ns] if namespace.is_none() => Ok(Self::Analyze {
                 namespace: Some(valid_name(ns)?.to_owned()),
             }),
@@ -109,7 +109,6 @@ impl Command {
             ["checks", id] if namespace.is_none() => Ok(Self::Checks {
                 id: Some((*id).to_owned()),
             }),
-            [] => Ok(Self::Analyze { namespace }),
             [first, ..] => Err(format!("I don't understand `{}`.", truncate(first))),
         }
     }

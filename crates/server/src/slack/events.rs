@@ -29,7 +29,7 @@ use super::{
 use crate::{App, work::Request};
 
 /// How long an `event_id` is remembered: past Slack's last retry, after 5 minutes.
-const REMEMBER: Duration = Duration::from_secs(3_600);
+const REMEMBER: Duration = Duration::from_hours(1);
 
 /// Event ids already taken.
 #[derive(Debug, Default)]
@@ -66,7 +66,7 @@ pub async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
         let challenge = payload["challenge"].as_str().unwrap_or_default().to_owned();
         return axum::Json(serde_json::json!({ "challenge": challenge })).into_response();
     }
-    if receive(&app, payload) {
+    if receive(&app, &payload) {
         StatusCode::OK.into_response()
     } else {
         (StatusCode::OK, [("x-slack-no-retry", "1")]).into_response()
@@ -75,7 +75,7 @@ pub async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
 
 /// Takes an `event_callback` (from HTTP or Socket Mode) and handles it in the background.
 /// Returns false when it was a retry of an event already taken.
-pub fn receive(app: &Arc<App>, payload: Value) -> bool {
+pub fn receive(app: &Arc<App>, payload: &Value) -> bool {
     let Some(slack) = app.slack.as_ref() else {
         return true;
     };

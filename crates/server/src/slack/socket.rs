@@ -27,7 +27,7 @@ pub async fn run(app: Arc<App>, token: Secret, http: reqwest::Client, api: Strin
                     () = tokio::time::sleep(pause) => {}
                     () = app.shutdown.cancelled() => return,
                 }
-                pause = (pause * 2).min(Duration::from_secs(60));
+                pause = (pause * 2).min(Duration::from_mins(1));
             }
         }
     }
@@ -135,7 +135,7 @@ fn handle(app: &Arc<App>, envelope: &Value) -> Option<Value> {
             Some(json!({ "envelope_id": id, "payload": answer }))
         }
         Some("events_api") => {
-            super::events::receive(app, payload.clone());
+            super::events::receive(app, payload);
             Some(json!({ "envelope_id": id }))
         }
         _ => Some(json!({ "envelope_id": id })),

@@ -32,13 +32,13 @@ pub struct Thread {
     pub analysis: Arc<Analysis>,
 }
 
+/// A channel and a thread's timestamp.
+type Key = (String, String);
+
 /// Threads by channel and thread timestamp.
 #[derive(Debug, Default)]
 pub struct Threads {
-    inner: Mutex<(
-        HashMap<(String, String), Thread>,
-        VecDeque<(String, String)>,
-    )>,
+    inner: Mutex<(HashMap<Key, Thread>, VecDeque<Key>)>,
 }
 
 impl Threads {

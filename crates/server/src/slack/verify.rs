@@ -6,6 +6,7 @@
 
 use std::{
     collections::HashMap,
+    fmt::Write as _,
     sync::{Mutex, PoisonError},
     time::{Duration, Instant},
 };
@@ -121,13 +122,16 @@ impl Verifier {
     #[must_use]
     pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
         let bytes = self.mac(timestamp, body).finalize().into_bytes();
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = bytes.iter().fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
         format!("v0={hex}")
     }
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())

@@ -99,7 +99,7 @@ pub async fn run(slack: &SlackSim, options: &LoadOptions) -> LoadReport {
             options.secret.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            one(&client, &server, &secret, &text, &url, &tally).await
+            one(&client, &server, &secret, &text, &url, &tally).await;
         }));
     }
     for task in tasks {
