@@ -102,6 +102,7 @@ fn sarif_locations_of_every_shape_are_valid() {
             caused_by: Vec::new(),
             chain: Vec::new(),
             explanation: None,
+            cluster: None,
         }
     };
     let issues = vec![
@@ -118,6 +119,7 @@ fn sarif_locations_of_every_shape_are_valid() {
     let source = SourceInfo {
         kind: SourceKind::Files,
         context: None,
+        server: None,
         observed_at: None,
         observed_at_inferred: false,
         kubernetes_version: None,

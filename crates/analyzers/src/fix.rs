@@ -251,6 +251,7 @@ mod tests {
             caused_by: Vec::new(),
             chain: Vec::new(),
             explanation: None,
+            cluster: None,
         }
     }
 

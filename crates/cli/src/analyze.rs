@@ -44,9 +44,9 @@ pub(crate) fn scope(args: &AnalyzeArgs) -> Result<Scope> {
     })
 }
 
-pub(crate) fn spec(args: &AnalyzeArgs) -> SourceSpec {
+pub(crate) fn spec(args: &AnalyzeArgs) -> Result<SourceSpec> {
     let source = &args.source;
-    if source.demo {
+    Ok(if source.demo {
         SourceSpec::Demo
     } else if !source.files.is_empty() {
         SourceSpec::Files {
@@ -54,16 +54,25 @@ pub(crate) fn spec(args: &AnalyzeArgs) -> SourceSpec {
             kubernetes_version: source.kubernetes_version,
         }
     } else {
+        let contexts = if source.all_contexts {
+            let all = kubewhy_source::live::contexts(source.kubeconfig.as_deref())?;
+            if all.is_empty() {
+                bail!("--all-contexts: the kubeconfig has no context");
+            }
+            all
+        } else {
+            source.contexts.clone()
+        };
         SourceSpec::Live {
             kubeconfig: source.kubeconfig.clone(),
-            contexts: source.contexts.clone(),
+            contexts,
             connection: Connection {
                 request_timeout: source.request_timeout.map(|d| *d),
                 impersonate: source.as_user.clone(),
                 impersonate_groups: source.as_groups.clone(),
             },
         }
-    }
+    })
 }
 
 pub(crate) async fn analyze(
@@ -79,7 +88,7 @@ pub(crate) async fn analyze(
         focus: None,
         explain,
     };
-    let Some((mut report, failed_inputs)) = fold(spec(&args), options, false).await? else {
+    let Some((mut report, failed_inputs)) = fold(spec(&args)?, options, false).await? else {
         return Ok(ExitCode::from(INTERRUPTED));
     };
     if dry_run {
@@ -107,7 +116,7 @@ pub(crate) async fn explain(
         explain,
     };
     let stream = std::io::stderr().is_terminal() && !args.analyze.llm.no_stream;
-    let Some((mut report, failed_inputs)) = fold(spec(&args.analyze), options, stream).await?
+    let Some((mut report, failed_inputs)) = fold(spec(&args.analyze)?, options, stream).await?
     else {
         return Ok(ExitCode::from(INTERRUPTED));
     };
@@ -133,12 +142,24 @@ fn explain_options(
     if !explain && !args.llm.dry_run {
         return Ok(None);
     }
-    crate::llm::explain_options(&args.llm, config).map(Some)
+    llm_options(args, config).map(Some)
 }
 
+/// The LLM options of `args`; `--request-timeout` also bounds how long an LLM server may take
+/// to start answering.
+pub(crate) fn llm_options(args: &AnalyzeArgs, config: Option<&Path>) -> Result<ExplainOptions> {
+    let mut options = crate::llm::explain_options(&args.llm, config)?;
+    if let Some(timeout) = args.source.request_timeout {
+        options.retry.request_timeout = *timeout;
+    }
+    Ok(options)
+}
+
+/// 2 when an input, or one cluster of several, could not be read (what could be read is
+/// printed first); 1 for issues at or above `--fail-on`; else 0.
 fn exit_code(report: &Report, failed_inputs: bool, fail_on: Option<Severity>) -> ExitCode {
     let fail_on = fail_on.unwrap_or(Severity::Error);
-    if failed_inputs {
+    if failed_inputs || report.clusters.iter().any(|c| c.error.is_some()) {
         ExitCode::from(2)
     } else if report.worst().is_some_and(|worst| worst >= fail_on) {
         ExitCode::from(1)

@@ -216,9 +216,22 @@ pub struct SimGenerateArgs {
     /// The seed: the same seed gives the same cluster.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Write here instead of stdout.
+    /// Write here instead of stdout. The previous logs of crashed containers go beside it, in
+    /// `logs-previous.txt`: read the folder with `-f` to include them.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The format: one JSON `List`, as `kubectl get -o json` writes it, or a YAML stream.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Json)]
+    pub format: GenerateFormat,
+}
+
+/// How `kubewhy sim generate` writes the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenerateFormat {
+    /// One `kind: List` in JSON.
+    Json,
+    /// A multi-document YAML stream.
+    Yaml,
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {
@@ -277,10 +290,15 @@ pub struct SourceArgs {
     #[arg(long, value_name = "PATH", help_heading = "Source")]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use (default: the current context).
+    /// Repeat it to analyze several clusters in one run, concurrently.
     #[arg(long = "context", value_name = "NAME", help_heading = "Source")]
     pub contexts: Vec<String>,
+    /// Analyze every context of the kubeconfig, concurrently.
+    #[arg(long, conflicts_with = "contexts", help_heading = "Source")]
+    pub all_contexts: bool,
     /// How long one request may take, as kubectl's flag (`30s`, `2m`; a bare number is
-    /// seconds). An exec credential plugin that takes longer is killed.
+    /// seconds). An exec credential plugin that takes longer is killed; an LLM server that
+    /// takes longer to start answering is retried, then the offline explainer stands in.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Source")]
     pub request_timeout: Option<humantime::Duration>,
     /// Impersonate this user, as kubectl's `--as`.

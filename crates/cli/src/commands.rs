@@ -83,11 +83,13 @@ async fn tui(
             explain,
         )));
     }
-    kubewhy_tui::run(crate::analyze::spec(&args), options, config).await?;
+    kubewhy_tui::run(crate::analyze::spec(&args)?, options, config).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Starts the API simulator on `demo` or on anything the file source reads.
+/// Starts the API simulator on `demo` or on anything the file source reads. JSON files (a
+/// file, or those directly in a folder) are served as they are written, `managedFields` and
+/// all; everything else as the file source reads it.
 async fn start_sim(snapshot: &str, options: KubeSimOptions) -> Result<KubeSim> {
     let loaded = if snapshot == "demo" {
         kubewhy_source::demo::load()
@@ -97,7 +99,43 @@ async fn start_sim(snapshot: &str, options: KubeSimOptions) -> Result<KubeSim> {
     if let Some(first) = loaded.errors.first() {
         bail!("cannot serve {snapshot}: {first}");
     }
-    Ok(KubeSim::start(&loaded.snapshot, options).await?)
+    let objects = if snapshot == "demo" {
+        Vec::new()
+    } else {
+        json_objects_in(std::path::Path::new(snapshot))
+    };
+    if objects.is_empty() {
+        Ok(KubeSim::start(&loaded.snapshot, options).await?)
+    } else {
+        Ok(KubeSim::start_with_objects(&loaded.snapshot, objects, options).await?)
+    }
+}
+
+/// The objects of a `.json` file, or of the `.json` files directly in a folder.
+fn json_objects_in(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let is_json = |p: &std::path::Path| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    };
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && is_json(p))
+            .collect();
+        files.sort();
+        files
+    } else if is_json(path) {
+        vec![path.to_owned()]
+    } else {
+        Vec::new()
+    };
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|text| kubewhy_sim::json_objects(&text))
+        .collect()
 }
 
 async fn sim_serve(args: SimServeArgs) -> Result<ExitCode> {
@@ -138,10 +176,22 @@ fn sim_generate(args: &SimGenerateArgs) -> Result<ExitCode> {
         failing: args.failing,
         seed: args.seed,
     };
-    let text = kubewhy_sim::generate(options);
+    let cluster = kubewhy_sim::generate_cluster(options);
+    let format = match args.format {
+        crate::args::GenerateFormat::Json => kubewhy_sim::Format::Json,
+        crate::args::GenerateFormat::Yaml => kubewhy_sim::Format::Yaml,
+    };
+    let text = cluster.to_text(format)?;
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            if !cluster.previous_logs.is_empty() {
+                let logs = path.with_file_name("logs-previous.txt");
+                std::fs::write(&logs, &cluster.previous_logs)
+                    .with_context(|| format!("cannot write {}", logs.display()))?;
+            }
+        }
         None => write_quietly(ColorWhen::Never, |out| out.write_all(text.as_bytes()))?,
     }
     Ok(ExitCode::SUCCESS)

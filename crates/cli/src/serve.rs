@@ -46,14 +46,14 @@ fn options(args: &AnalyzeArgs, config: Option<&Path>) -> Result<ServerOptions> {
     let env = |name: &str| std::env::var(name).ok();
     Ok(ServerOptions {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
-        spec: crate::analyze::spec(args),
+        spec: crate::analyze::spec(args)?,
         options: Options {
             scope: crate::analyze::scope(args)?,
             filter: crate::analyze::filter(args, config)?,
             focus: None,
             explain: None,
         },
-        explain: crate::llm::explain_options(&args.llm, config)?,
+        explain: crate::analyze::llm_options(args, config)?,
         slack,
         scrub: crate::llm::settings(config)?.scrub,
         secrets: Secrets::from_env(&env).context("reading the server's secrets")?,

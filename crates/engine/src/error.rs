@@ -13,9 +13,10 @@ pub enum OpenError {
     /// The demo's simulator could not start.
     #[error("cannot start the demo cluster: {0}")]
     Demo(#[source] kubewhy_sim::SimError),
-    /// Several contexts were named; one run reads one cluster for now.
+    /// Several contexts were given to something that reads one cluster at a time (the TUI, a
+    /// source opened once); `Engine::start` reads several.
     #[error(
-        "several contexts were given ({}); analyze one cluster per run for now",
+        "several contexts were given ({}); this reads one cluster at a time: pick one with --context",
         .0.join(", ")
     )]
     SeveralContexts(Vec<String>),

@@ -130,6 +130,7 @@ fn build(fingerprint: Fingerprint, root: ObjectRef, findings: &[Finding]) -> Gro
         caused_by: Vec::new(),
         chain: Vec::new(),
         explanation: None,
+        cluster: None,
     };
     // Filled before symptoms fold in, so `{related}` names what the cause's findings point at
     // (the missing Secret), not a symptom's Service.

@@ -21,6 +21,7 @@ mod error;
 pub mod eval;
 mod event;
 mod explain;
+mod fleet;
 mod focus;
 mod fold;
 mod group;

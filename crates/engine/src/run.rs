@@ -59,18 +59,20 @@ impl Stream for Run {
 /// task forwarding the source's progress) may try to send after `Finished`; those events are
 /// dropped, so `Finished` is always the last.
 #[derive(Clone)]
-struct Sender {
+pub(crate) struct Sender {
     tx: Arc<Mutex<Option<mpsc::UnboundedSender<Event>>>>,
     /// Known once the source is open; every event after that names it.
     cluster: Arc<OnceLock<Option<String>>>,
 }
 
 impl Sender {
-    fn send(&self, kind: EventKind) {
-        let event = Event {
-            cluster: self.cluster.get().cloned().flatten(),
-            kind,
-        };
+    pub(crate) fn send(&self, kind: EventKind) {
+        self.send_for(self.cluster.get().cloned().flatten(), kind);
+    }
+
+    /// Sends an event of another run (one cluster of several), naming its cluster.
+    pub(crate) fn send_for(&self, cluster: Option<String>, kind: EventKind) {
+        let event = Event { cluster, kind };
         let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
         // A receiver that is gone means the run was dropped; the token stops the work.
         if let Some(tx) = tx.as_ref() {
@@ -95,6 +97,18 @@ impl Sender {
 /// cancelled. Must be called within a Tokio runtime.
 pub(crate) fn start(spec: SourceSpec, options: Options) -> Run {
     spawn(move |sender, cancel| async move {
+        if let SourceSpec::Live {
+            kubeconfig,
+            contexts,
+            connection,
+        } = &spec
+            && contexts.len() > 1
+        {
+            let (kubeconfig, contexts) = (kubeconfig.clone(), contexts.clone());
+            let connection = connection.clone();
+            return crate::fleet::run(kubeconfig, contexts, connection, &options, &sender, &cancel)
+                .await;
+        }
         match spec.open().await {
             Ok(opened) => pipeline(Arc::new(opened), &options, sender, cancel).await,
             Err(e) => sender.send(EventKind::Failed(e.into())),

@@ -29,6 +29,19 @@ impl Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// This fingerprint in `cluster`: a run over several clusters keeps two clusters'
+    /// `deploy/web` apart.
+    #[must_use]
+    pub fn in_cluster(self, cluster: &str) -> Self {
+        let mut hash = Fnv1a::default();
+        hash.write(&self.0.to_le_bytes());
+        hash.write(&[0]);
+        hash.write(cluster.as_bytes());
+        Self(hash.0)
+    }
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016x}", self.0)
@@ -103,6 +116,9 @@ pub struct Issue {
     pub origin: Option<Origin>,
     /// Filled in by `--explain`.
     pub explanation: Option<Explanation>,
+    /// The kubeconfig context it was found in, when a run covers several clusters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }
 
 /// One link of a causal chain: an object, what is wrong with it, and what showed the link.

@@ -20,7 +20,8 @@ pub use focus::{FocusContext, PodSummary};
 pub use issue::{ChainLink, Fingerprint, Issue, Origin};
 pub use object::ObjectRef;
 pub use report::{
-    CheckCount, Report, SCHEMA, SourceInfo, SourceKind, Summary, Warning, WarningKind,
+    CheckCount, ClusterReport, Report, SCHEMA, SourceInfo, SourceKind, Summary, Warning,
+    WarningKind,
 };
 pub use severity::{Category, Severity};
 pub use version::{ClusterVersion, KubernetesVersion, VersionError, VersionFrom};

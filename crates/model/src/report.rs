@@ -28,6 +28,9 @@ pub struct SourceInfo {
     pub kind: SourceKind,
     /// The kubeconfig context, for live sources.
     pub context: Option<String>,
+    /// The API server's URL, for live sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
     /// When the snapshot was taken (RFC 3339), when known.
     pub observed_at: Option<String>,
     /// True when `observed_at` is not a clock reading but the newest timestamp found in the
@@ -53,6 +56,8 @@ pub enum WarningKind {
     Logs,
     /// An explanation could not be produced.
     Explain,
+    /// A cluster of a run over several could not be analyzed; the others were.
+    Cluster,
     /// Nothing went wrong; the run says what it did with the input: companion files skipped,
     /// a Helm chart left out, kinds inferred.
     Info,
@@ -108,6 +113,23 @@ pub struct CheckCount {
     pub namespaces: usize,
 }
 
+/// One cluster of a run over several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClusterReport {
+    /// The kubeconfig context.
+    pub context: String,
+    /// The API server's URL, when it was reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Its issues by severity.
+    pub summary: Summary,
+    /// What its run skipped.
+    pub warnings: Vec<Warning>,
+    /// Why it could not be analyzed, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// A whole run's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -128,6 +150,9 @@ pub struct Report {
     /// The object asked about, with its context (`kubewhy explain`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub focus: Option<FocusContext>,
+    /// Each cluster of a run over several: its context, server, summary and warnings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<ClusterReport>,
     /// The severity at which the command fails (`--fail-on`), when a command set one: the text
     /// summary counts the issues at or above it. Machines read the exit code instead.
     #[serde(skip)]
@@ -164,6 +189,7 @@ impl Report {
             warnings,
             held_back: Vec::new(),
             focus: None,
+            clusters: Vec::new(),
             fail_on: None,
         }
     }

@@ -33,6 +33,7 @@ pub(crate) fn issue(check: &'static str, root: ObjectRef, message: &str) -> Issu
         caused_by: Vec::new(),
         chain: Vec::new(),
         explanation: None,
+        cluster: None,
     }
 }
 
@@ -98,6 +99,7 @@ pub(crate) fn report(issues: Vec<Issue>) -> Report {
         SourceInfo {
             kind: SourceKind::Files,
             context: None,
+            server: None,
             observed_at: Some("2026-11-20T09:30:00Z".into()),
             observed_at_inferred: false,
             kubernetes_version: None,

@@ -40,7 +40,40 @@ fn severity_style(severity: Severity) -> Style {
 
 fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
-    let mut issues: Vec<&Issue> = report.issues.iter().collect();
+    if report.clusters.is_empty() {
+        by_namespace(report.issues.iter().collect(), out)?;
+    }
+    // A run over several clusters: a section per cluster, in the order they were given.
+    for cluster in &report.clusters {
+        let server = cluster
+            .server
+            .as_deref()
+            .map_or_else(String::new, |s| format!(" at {s}"));
+        writeln!(
+            out,
+            "\n{BOLD}== cluster {}{server} =={BOLD:#}",
+            cluster.context
+        )?;
+        if let Some(error) = &cluster.error {
+            let red = severity_style(Severity::Critical);
+            writeln!(out, "{red}not analyzed:{red:#} {error}")?;
+            continue;
+        }
+        let issues: Vec<&Issue> = report
+            .issues
+            .iter()
+            .filter(|i| i.cluster.as_deref() == Some(cluster.context.as_str()))
+            .collect();
+        if issues.is_empty() {
+            writeln!(out, "No issues found.")?;
+        }
+        by_namespace(issues, out)?;
+    }
+    footer(report, out)
+}
+
+/// Issues under a heading per namespace, cluster-scoped first.
+fn by_namespace(mut issues: Vec<&Issue>, out: &mut dyn Write) -> io::Result<()> {
     // Stable: within a namespace the report's severity order stays.
     issues.sort_by(|a, b| a.root.namespace.cmp(&b.root.namespace));
     let mut current: Option<Option<&str>> = None;
@@ -56,11 +89,14 @@ fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         render_issue(issue, out)?;
     }
-    footer(report, out)
+    Ok(())
 }
 
 pub(crate) fn header(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let source = match report.source.kind {
+        SourceKind::Live if !report.clusters.is_empty() => {
+            format!("{} clusters", report.clusters.len())
+        }
         SourceKind::Live => format!(
             "cluster {}",
             report

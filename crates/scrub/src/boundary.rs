@@ -207,8 +207,9 @@ fn path_segment_before(text: &str, start: usize) -> Option<&str> {
         .or_else(|| head.strip_suffix("%2f"))
         .or_else(|| head.strip_suffix("\\/"))?;
     let segment_start = head
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     Some(&head[segment_start..])
 }
 
@@ -221,8 +222,9 @@ fn previous_word(text: &str, start: usize) -> Option<&str> {
         return None;
     }
     let word_start = trimmed
-        .rfind(|c: char| c.is_whitespace())
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     Some(&trimmed[word_start..])
 }
 

@@ -209,6 +209,11 @@ fn describe(m: &Metrics) {
             "How long runs took, by request.",
         ),
         (
+            "kubewhy_apiserver_list_seconds",
+            "histogram",
+            "From the start of a run until each kind was listed (or each file read).",
+        ),
+        (
             "kubewhy_requests_coalesced_total",
             "counter",
             "Requests answered by a run another request started.",

@@ -17,7 +17,7 @@ use futures::{
     FutureExt,
     future::{BoxFuture, Shared},
 };
-use kubewhy_engine::{Engine, ExplainOptions, Options, SourceSpec};
+use kubewhy_engine::{Engine, EventKind, ExplainOptions, Options, Outcome, SourceSpec};
 use kubewhy_model::{ObjectRef, Report};
 use kubewhy_scrub::{Category, Dictionary};
 use kubewhy_source::Snapshot;
@@ -244,8 +244,12 @@ impl Work {
         self.admit(request)?.await
     }
 
+    /// Whether the source is several clusters, read afresh by each run.
+    fn fleet(&self) -> bool {
+        matches!(&self.spec, SourceSpec::Live { contexts, .. } if contexts.len() > 1)
+    }
+
     async fn run(&self, request: &Request) -> Result<Arc<Analysis>, WorkError> {
-        let engine = self.engine().await?;
         let mut options = self.base.clone();
         match request {
             Request::Analyze { namespace } => {
@@ -270,8 +274,17 @@ impl Work {
                 options.explain = Some(self.explain.clone());
             }
         }
-        let outcome = engine.run(options).outcome().await;
-        let outcome = match outcome {
+        let run = if self.fleet() {
+            if options.focus.is_some() {
+                return Err(WorkError::Refused(
+                    "explain reads one cluster, and this kubewhy watches several: ask the kubewhy of that cluster, or run `kubewhy explain` with its --context".to_owned(),
+                ));
+            }
+            Engine::start(self.spec.clone(), options)
+        } else {
+            self.engine().await?.run(options)
+        };
+        let outcome = match self.timed(run).await {
             Ok(outcome) => outcome,
             Err(kubewhy_engine::RunError::Open(e)) => {
                 // Open again next time: the connection may come back.
@@ -306,6 +319,39 @@ impl Work {
             errors: outcome.errors.iter().map(ToString::to_string).collect(),
             dictionary: OnceLock::new(),
         }))
+    }
+
+    /// Waits for a run's outcome, recording how long each kind took to list.
+    async fn timed(
+        &self,
+        mut run: kubewhy_engine::Run,
+    ) -> Result<Outcome, kubewhy_engine::RunError> {
+        let started = Instant::now();
+        let (mut errors, mut snapshot) = (Vec::new(), None);
+        while let Some(event) = run.next().await {
+            match event.kind {
+                EventKind::Progress(p) if p.done => {
+                    let kind = p.what.as_str();
+                    self.metrics.observe(
+                        "kubewhy_apiserver_list_seconds",
+                        &[("kind", kind)],
+                        started.elapsed(),
+                    );
+                }
+                EventKind::InputError(e) => errors.push(e),
+                EventKind::Snapshot(s) => snapshot = Some(s),
+                EventKind::Report(report) => {
+                    return Ok(Outcome {
+                        report: *report,
+                        errors,
+                        snapshot,
+                    });
+                }
+                EventKind::Failed(e) => return Err(e),
+                _ => {}
+            }
+        }
+        Err(kubewhy_engine::RunError::Cancelled)
     }
 
     fn narrow(&self, options: &mut Options, namespace: &str) -> Result<(), WorkError> {

@@ -9,10 +9,11 @@ mod generate;
 mod kube;
 mod llm;
 pub mod slack;
+pub mod soak;
 mod tls;
 
-pub use generate::{GenerateOptions, generate};
-pub use kube::{Fault, KubeSim, KubeSimOptions, RecordedRequest, SimError};
+pub use generate::{Format, GenerateError, GenerateOptions, Generated, generate, generate_cluster};
+pub use kube::{Fault, KubeSim, KubeSimOptions, RecordedRequest, SimError, json_objects};
 pub use llm::{
     Flavor, LlmFault, LlmSim, LlmSimOptions, OllamaProxy, OllamaProxyOptions, RecordedLlmRequest,
     SimAnswer, SimModel,

@@ -106,6 +106,7 @@ impl Source {
         let info = SourceInfo {
             kind,
             context: None,
+            server: None,
             observed_at: snapshot.observed_at().map(|t| t.to_string()),
             observed_at_inferred: snapshot.observed_inferred(),
             kubernetes_version: Some(snapshot.kubernetes_version()),

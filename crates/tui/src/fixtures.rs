@@ -37,6 +37,7 @@ pub fn issue(
         fix: None,
         origin: None,
         explanation: None,
+        cluster: None,
     }
 }
 

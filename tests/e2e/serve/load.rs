@@ -90,5 +90,12 @@ async fn load_smoke_every_accepted_command_is_answered() {
         .find_map(|l| l.strip_prefix("kubewhy_requests_coalesced_total "))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
-    assert!(coalesced >= 90.0, "{metrics}");
+    // Every accepted command but the first of each of the five distinct ones joined a run.
+    #[allow(clippy::cast_precision_loss)]
+    let joined = report.accepted.saturating_sub(5) as f64;
+    assert!(
+        coalesced >= joined,
+        "{coalesced} coalesced of {} accepted\n{metrics}",
+        report.accepted
+    );
 }

@@ -7,6 +7,7 @@ mod mcp;
 mod notify;
 mod rest;
 mod slack;
+mod soak;
 
 use std::{
     path::Path,

@@ -96,6 +96,7 @@ async fn rest_needs_the_bearer_token_and_answers_the_report() {
     for series in [
         "kubewhy_issues{",
         "kubewhy_run_seconds_count",
+        "kubewhy_apiserver_list_seconds_count{kind=\"pods\"}",
         "kubewhy_api_unauthorized_total 2",
         "kubewhy_llm_explanations_total",
     ] {

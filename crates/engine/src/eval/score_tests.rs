@@ -38,6 +38,7 @@ fn issue(explanation: Option<Explanation>) -> Issue {
         fix: None,
         origin: None,
         explanation,
+        cluster: None,
     }
 }
 
@@ -45,6 +46,7 @@ fn report(issues: Vec<Issue>) -> Report {
     let info = SourceInfo {
         kind: SourceKind::Demo,
         context: None,
+        server: None,
         observed_at: None,
         observed_at_inferred: false,
         kubernetes_version: None,

@@ -33,6 +33,7 @@ fn checkout() -> Issue {
         fix: None,
         origin: None,
         explanation: None,
+        cluster: None,
     }
 }
 

@@ -133,7 +133,7 @@ enum ExplainError {
 
 impl ExplainError {
     /// A short reason for the explanation's `fallback_reason`: `429 after 4 attempts`,
-    /// `timeout`, `invalid answer`; the warning keeps the whole message.
+    /// `timeout`, `empty answer`; the warning keeps the whole message.
     fn reason(&self, attempts: u32) -> String {
         let reason = match self {
             Self::Scrub(_) => "the anonymizer refused".to_owned(),
@@ -145,7 +145,8 @@ impl ExplainError {
                     status.to_string()
                 }
                 LlmError::NotFound { .. } => "404".to_owned(),
-                LlmError::Malformed { .. } | LlmError::Empty { .. } => "invalid answer".to_owned(),
+                LlmError::Malformed { .. } => "malformed answer".to_owned(),
+                LlmError::Empty { .. } => "empty answer".to_owned(),
                 LlmError::Incomplete { .. } => "answer cut off".to_owned(),
                 LlmError::ContextOverflow { .. } => "context overflow".to_owned(),
                 other => other.reason().replace('_', " "),

@@ -44,6 +44,7 @@ fn build(
         fix: None,
         origin: None,
         explanation: None,
+        cluster: None,
     })
 }
 

@@ -30,6 +30,7 @@ fn issue(check: &'static str, message: &str, evidence: Evidence) -> Issue {
         fix: None,
         origin: None,
         explanation: None,
+        cluster: None,
     }
 }
 

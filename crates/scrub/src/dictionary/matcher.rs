@@ -62,7 +62,10 @@ impl Dictionary {
             .strip_suffix('/')
             .map(|head| {
                 let head = head.trim_end_matches(quotes);
-                let from = head.rfind(|c: char| !ident(c)).map_or(0, |i| i + 1);
+                let from = head
+                    .char_indices()
+                    .rfind(|&(_, c)| !ident(c))
+                    .map_or(0, |(i, c)| i + c.len_utf8());
                 trim(&head[from..])
             });
         [after, before]

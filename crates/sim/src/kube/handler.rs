@@ -15,7 +15,7 @@ use kubewhy_model::LogTarget;
 use kubewhy_source::LabelSelector;
 use serde_json::{Value, json};
 
-use super::{Fault, RecordedRequest, State, resources::Resource};
+use super::{Fault, RecordedRequest, State, page, resources::Resource};
 
 const RESOURCE_VERSION: &str = "1000";
 /// Watches stay open at most this long.
@@ -222,6 +222,7 @@ async fn resource_request(
     }
 }
 
+/// A field selector on a watched change, which arrives as JSON.
 fn field_matches(item: &Value, selector: &str) -> bool {
     selector.split(',').filter(|s| !s.is_empty()).all(|term| {
         let (path, wanted, negate) = match term.split_once("!=") {
@@ -253,6 +254,10 @@ fn in_namespace(item: &Value, namespace: Option<&str>) -> bool {
         .is_none_or(|ns| item.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns))
 }
 
+fn json_bytes(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 fn list(
     state: &State,
     resource: &Resource,
@@ -266,15 +271,7 @@ fn list(
         Err(e) => return status(400, &e.to_string()),
     };
     let fields = query.get("fieldSelector").map_or("", String::as_str);
-    let matching: Vec<&Value> = resource
-        .items
-        .iter()
-        .filter(|item| {
-            in_namespace(item, namespace)
-                && selector.matches(&labels_of(item))
-                && field_matches(item, fields)
-        })
-        .collect();
+    let matching = page::select(resource, namespace, &selector, fields);
     if matches!(query.get("watch").map(String::as_str), Some("true" | "1")) {
         let changes = state.changes.subscribe();
         let plural = resource.plural.clone();
@@ -287,8 +284,10 @@ fn list(
                 && selector.matches(&labels_of(&change.object))
                 && field_matches(&change.object, &fields)
         };
-        return watch(resource, &matching, query, changes, mine);
+        let items = matching.slice(0, matching.len());
+        return watch(resource, &items, query, changes, mine);
     }
+    let total = matching.len();
     let start: usize = query
         .get("continue")
         .and_then(|c| c.parse().ok())
@@ -298,33 +297,40 @@ fn list(
         .and_then(|l| l.parse().ok())
         .filter(|&l| l > 0)
         .unwrap_or(usize::MAX);
-    let end = start.saturating_add(limit).min(matching.len());
-    let page = matching.get(start.min(end)..end).unwrap_or(&[]);
+    let end = start.saturating_add(limit).min(total);
+    let page = matching.slice(start.min(end), end);
     let mut metadata = json!({"resourceVersion": RESOURCE_VERSION});
-    if end < matching.len() {
+    if end < total {
         metadata["continue"] = end.to_string().into();
-        metadata["remainingItemCount"] = (matching.len() - end).into();
+        metadata["remainingItemCount"] = (total - end).into();
     }
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if accept.contains("as=Table") {
-        return json_ok(super::table::table(resource, page, &metadata));
+        let values: Vec<Value> = page.iter().map(|&i| resource.items[i].value()).collect();
+        let values: Vec<&Value> = values.iter().collect();
+        return json_ok(super::table::table(resource, &values, &metadata));
     }
     if accept.contains("as=PartialObjectMetadataList") {
         let items: Vec<Value> = page
             .iter()
-            .map(|item| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": item["metadata"]}))
+            .map(|&i| json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": resource.items[i].value()["metadata"]}))
             .collect();
         return json_ok(
             json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": metadata, "items": items}),
         );
     }
-    json_ok(json!({
-        "apiVersion": resource.group_version(), "kind": format!("{}List", resource.kind),
-        "metadata": metadata, "items": page,
-    }))
+    let head = format!(
+        r#"{{"apiVersion":{},"kind":"{}List","metadata":{metadata},"items":["#,
+        Value::from(resource.group_version()),
+        resource.kind
+    );
+    json_bytes(page::list_body(
+        &head,
+        page.iter().map(|&i| &*resource.items[i].bytes),
+    ))
 }
 
 fn get(resource: &Resource, namespace: Option<&str>, name: &str, headers: &HeaderMap) -> Response {
@@ -332,32 +338,23 @@ fn get(resource: &Resource, namespace: Option<&str>, name: &str, headers: &Heade
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("as=Table"));
-    resource
-        .items
-        .iter()
-        .find(|item| {
-            in_namespace(item, namespace)
-                && item.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
-        })
-        .map_or_else(
-            || status(404, &format!("{} \"{name}\" not found", resource.plural)),
-            |item| {
-                if table {
-                    json_ok(super::table::table(
-                        resource,
-                        &[item],
-                        &json!({"resourceVersion": RESOURCE_VERSION}),
-                    ))
-                } else {
-                    json_ok(item.clone())
-                }
-            },
-        )
+    let Some(item) = resource.find(namespace, name) else {
+        return status(404, &format!("{} \"{name}\" not found", resource.plural));
+    };
+    if table {
+        json_ok(super::table::table(
+            resource,
+            &[&item.value()],
+            &json!({"resourceVersion": RESOURCE_VERSION}),
+        ))
+    } else {
+        json_bytes(item.bytes.to_vec())
+    }
 }
 
 fn watch(
     resource: &Resource,
-    items: &[&Value],
+    items: &[usize],
     query: &HashMap<String, String>,
     changes: tokio::sync::broadcast::Receiver<super::Change>,
     mine: impl Fn(&super::Change) -> bool + Send + 'static,
@@ -366,13 +363,16 @@ fn watch(
     let from_scratch = query
         .get("resourceVersion")
         .is_none_or(|rv| rv.is_empty() || rv == "0");
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines: Vec<Vec<u8>> = Vec::new();
     if initial || from_scratch {
-        lines.extend(
-            items
-                .iter()
-                .map(|item| json!({"type": "ADDED", "object": item}).to_string()),
-        );
+        lines.extend(items.iter().map(|&i| {
+            let bytes = &resource.items[i].bytes;
+            let mut line = Vec::with_capacity(bytes.len() + 32);
+            line.extend_from_slice(br#"{"type":"ADDED","object":"#);
+            line.extend_from_slice(bytes);
+            line.extend_from_slice(b"}\n");
+            line
+        }));
     }
     if query
         .get("allowWatchBookmarks")
@@ -383,18 +383,14 @@ fn watch(
         if initial {
             bookmark["metadata"]["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
-        lines.push(json!({"type": "BOOKMARK", "object": bookmark}).to_string());
+        lines.push(format!("{}\n", json!({"type": "BOOKMARK", "object": bookmark})).into_bytes());
     }
     let seconds = query
         .get("timeoutSeconds")
         .and_then(|t| t.parse().ok())
         .unwrap_or(MAX_WATCH_SECONDS)
         .min(MAX_WATCH_SECONDS);
-    let events = stream::iter(
-        lines
-            .into_iter()
-            .map(|line| Ok::<_, Infallible>(format!("{line}\n"))),
-    );
+    let events = stream::iter(lines.into_iter().map(Ok::<_, Infallible>));
     // After the initial events, what a replacement of the snapshot changes, until the timeout.
     let updates = stream::unfold(changes, |mut changes| async move {
         loop {
@@ -407,10 +403,13 @@ fn watch(
     })
     .filter(move |change| std::future::ready(mine(change)))
     .map(|change| {
-        Ok::<_, Infallible>(format!(
-            "{}\n",
-            json!({"type": change.kind, "object": change.object})
-        ))
+        Ok::<_, Infallible>(
+            format!(
+                "{}\n",
+                json!({"type": change.kind, "object": change.object})
+            )
+            .into_bytes(),
+        )
     });
     let until = tokio::time::sleep(Duration::from_secs(seconds));
     let updates = futures::StreamExt::take_until(updates, until);
@@ -427,12 +426,10 @@ fn logs(
     pod: &str,
     query: &HashMap<String, String>,
 ) -> Response {
-    let Some(item) = resource.items.iter().find(|item| {
-        in_namespace(item, Some(namespace))
-            && item.pointer("/metadata/name").and_then(Value::as_str) == Some(pod)
-    }) else {
+    let Some(item) = resource.find(Some(namespace), pod) else {
         return status(404, &format!("pods \"{pod}\" not found"));
     };
+    let item = item.value();
     let container = query.get("container").cloned().or_else(|| {
         item.pointer("/spec/containers/0/name")
             .and_then(Value::as_str)

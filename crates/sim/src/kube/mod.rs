@@ -2,6 +2,7 @@
 //! at start, a bearer token), records every request, and stops when dropped.
 
 mod handler;
+mod page;
 mod resources;
 mod table;
 
@@ -17,6 +18,7 @@ use kubewhy_source::Snapshot;
 use tokio::sync::watch;
 
 use self::resources::Resources;
+pub use self::resources::json_objects;
 
 /// A fault injected on one resource (by plural, e.g. `secrets`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +129,9 @@ pub enum SimError {
         /// How long the simulator waited.
         waited: Duration,
     },
+    /// A soak could not run: its binary did not start, or its files could not be written.
+    #[error("the soak could not run: {0}")]
+    Soak(String),
 }
 
 /// An object that changed when the snapshot was replaced, as a watch reports it.
@@ -187,10 +192,29 @@ const TOKEN: &str = "kubewhy-sim-token";
 impl KubeSim {
     /// Starts serving `snapshot` on a background task of the current Tokio runtime.
     pub async fn start(snapshot: &Snapshot, options: KubeSimOptions) -> Result<Self, SimError> {
+        Self::serve(Resources::new(snapshot), snapshot, options).await
+    }
+
+    /// Starts serving `objects` exactly as given (`managedFields` and all; see
+    /// [`json_objects`](crate::json_objects)), with the logs and the clock of `snapshot`, which
+    /// should be the same cluster as read by the file source.
+    pub async fn start_with_objects(
+        snapshot: &Snapshot,
+        objects: Vec<serde_json::Value>,
+        options: KubeSimOptions,
+    ) -> Result<Self, SimError> {
+        Self::serve(Resources::from_values(objects, snapshot), snapshot, options).await
+    }
+
+    async fn serve(
+        resources: Resources,
+        snapshot: &Snapshot,
+        options: KubeSimOptions,
+    ) -> Result<Self, SimError> {
         let (listener, addr) = crate::tls::bind(options.listen).await?;
         let token = options.tls.then(|| TOKEN.to_owned());
         let state = Arc::new(State {
-            resources: std::sync::RwLock::new(Arc::new(Resources::new(snapshot))),
+            resources: std::sync::RwLock::new(Arc::new(resources)),
             changes: tokio::sync::broadcast::channel(4096).0,
             faults: options.faults,
             token: token.clone(),

@@ -72,6 +72,21 @@ pub(crate) fn parse_texts(texts: &[Text], loaded: &mut Loaded, reporter: &Report
     }
 }
 
+/// A Secret in an API version kubewhy does not know is kept as a dynamic object, but it is
+/// still a Secret: only its metadata (without `kubectl apply`'s copy of the manifest) and type
+/// are kept, as for a typed one.
+fn without_values(value: &mut Value) {
+    if let Value::Object(map) = value {
+        map.retain(|key, _| matches!(key.as_str(), "apiVersion" | "kind" | "metadata" | "type"));
+        if let Some(Value::Object(annotations)) = map
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+        {
+            annotations.shift_remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+}
+
 /// Parses one text; returns how many documents it held.
 fn parse_one(
     input: &Text,
@@ -336,10 +351,15 @@ impl Sink<'_> {
         }
         match snapshot.insert_typed(api_version, kind, value) {
             Ok(None) => {}
-            Ok(Some(value)) => match serde_json::from_value::<DynamicObject>(value) {
-                Ok(object) => snapshot.dynamic.push(object),
-                Err(e) => self.object_error(line, Some(what), e.to_string()),
-            },
+            Ok(Some(mut value)) => {
+                if kind == "Secret" {
+                    without_values(&mut value);
+                }
+                match serde_json::from_value::<DynamicObject>(value) {
+                    Ok(object) => snapshot.dynamic.push(object),
+                    Err(e) => self.object_error(line, Some(what), e.to_string()),
+                }
+            }
             Err(e) => {
                 let path = e.path().to_string();
                 self.object_error(line, Some(what), format!("field `{path}`: {}", e.inner()));

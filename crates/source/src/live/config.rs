@@ -14,6 +14,20 @@ use super::{LiveError, LiveOptions};
 /// How long a request may take when `--request-timeout` is not given.
 pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Every context of the kubeconfig at `path` (or of `KUBECONFIG`, then `~/.kube/config`), in
+/// the file's order: what `--all-contexts` analyzes.
+pub fn contexts(path: Option<&std::path::Path>) -> Result<Vec<String>, LiveError> {
+    let kc_error = |source| LiveError::Kubeconfig {
+        context: None,
+        source,
+    };
+    let kubeconfig = match path {
+        Some(path) => Kubeconfig::read_from(path).map_err(kc_error)?,
+        None => Kubeconfig::read().map_err(kc_error)?,
+    };
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 /// Loads the config for `options`, returning it with the context name in use.
 pub(super) async fn load(options: &LiveOptions) -> Result<(Config, String), LiveError> {
     let kc_error = |source| LiveError::Kubeconfig {

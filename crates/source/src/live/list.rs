@@ -114,7 +114,7 @@ impl Shared<'_> {
         metadata_only: bool,
     ) -> kube::Result<Vec<T>>
     where
-        T: Clone + DeserializeOwned + Send + 'static,
+        T: Clone + DeserializeOwned + kube::Resource + Send + 'static,
     {
         let request = kube::core::Request::new(url);
         let (mut items, mut pages, mut bytes) = (Vec::new(), 0, 0u64);
@@ -132,11 +132,20 @@ impl Shared<'_> {
             let text = self.source.client.request_text(http).await?;
             bytes += text.len() as u64;
             pages += 1;
-            let page: ObjectList<T> =
-                tokio::task::spawn_blocking(move || serde_json::from_str(&text))
-                    .await
-                    .map_err(|e| kube::Error::Service(Box::new(e)))?
-                    .map_err(kube::Error::SerdeError)?;
+            // `managedFields` is half of a real object's bytes and no check reads it: it goes
+            // as soon as its page is parsed, so only one page of it is ever held.
+            let parse = move || {
+                serde_json::from_str::<ObjectList<T>>(&text).map(|mut page| {
+                    for item in &mut page.items {
+                        item.meta_mut().managed_fields = None;
+                    }
+                    page
+                })
+            };
+            let page: ObjectList<T> = tokio::task::spawn_blocking(parse)
+                .await
+                .map_err(|e| kube::Error::Service(Box::new(e)))?
+                .map_err(kube::Error::SerdeError)?;
             items.extend(page.items);
             self.reporter.send(SourceEvent::Progress(Progress {
                 what: plural.to_owned(),
@@ -163,7 +172,7 @@ impl Shared<'_> {
         metadata_only: bool,
     ) -> kube::Result<Vec<T>>
     where
-        T: Clone + DeserializeOwned + Send + 'static,
+        T: Clone + DeserializeOwned + kube::Resource + Send + 'static,
     {
         match self.pages(plural, url, base, metadata_only).await {
             Err(kube::Error::Api(status)) if status.code == 410 => {

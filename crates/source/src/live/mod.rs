@@ -22,7 +22,7 @@ use kubewhy_model::{
 
 use crate::{Collected, Reporter, Scope, Snapshot, SourceEvent, k8s::core::v1::Pod};
 
-pub use config::ExecError;
+pub use config::{ExecError, contexts};
 pub use list::ScopedApi as Namespaced;
 use list::{Lister, Shared};
 
@@ -238,6 +238,8 @@ impl LiveSource {
         let info = SourceInfo {
             kind: self.kind,
             context: Some(self.context.clone()),
+            // The demo's simulator listens on a new port each run: its URL says nothing.
+            server: (self.kind == SourceKind::Live).then(|| self.server.clone()),
             observed_at: snapshot.observed_at().map(|t| t.to_string()),
             observed_at_inferred: false,
             kubernetes_version: Some(snapshot.kubernetes_version()),

@@ -91,6 +91,7 @@ fn a_run_goes_from_opening_to_done_and_fills_the_list() {
     let info = SourceInfo {
         kind: SourceKind::Demo,
         context: Some("kubewhy-demo".to_owned()),
+        server: None,
         observed_at: Some("2026-11-20T09:30:00Z".to_owned()),
         observed_at_inferred: false,
         kubernetes_version: None,
