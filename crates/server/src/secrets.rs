@@ -2,33 +2,11 @@
 //! A key file that others can read, or its group can write, is refused; one its group can read
 //! is refused too unless that group is kubewhy's own (a Kubernetes Secret mounted with
 //! `defaultMode: 0400` in a pod with an `fsGroup` is 0440, owned by that group). A [`Secret`]
-//! never prints: its `Debug` hides the value.
+//! never prints: its `Debug` and `Display` hide the value (it is the LLM keys' type).
 
-use std::{fmt, path::PathBuf};
+use std::path::PathBuf;
 
-/// A key or token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// A secret from a value already read.
-    #[must_use]
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value, for the one place that sends it.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([hidden])")
-    }
-}
+pub use kubewhy_llm::Secret;
 
 /// Why a secret could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -18,6 +18,28 @@ fn slack_env(api: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// `kubewhy serve --demo` with the LLM simulator `llm` as its backend, `env` set and `extra`
+/// flags.
+async fn demo_with_llm(
+    home: &std::path::Path,
+    llm: &LlmSim,
+    env: &[(&'static str, String)],
+    extra: &[&str],
+) -> Server {
+    let base = format!("{}/v1", llm.url());
+    let mut args = vec![
+        "--demo",
+        "--backend",
+        "local",
+        "--model",
+        "any",
+        "--base-url",
+        &base,
+    ];
+    args.extend_from_slice(extra);
+    Server::start(home, &args, &refs(env)).await
+}
+
 fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
@@ -102,22 +124,8 @@ async fn a_command_is_acknowledged_at_once_while_the_llm_takes_ten_seconds() {
     let slack = slack_sim().await;
     let llm = LlmSim::start(LlmSimOptions::default()).await.unwrap();
     llm.set_persistent_fault(Some(LlmFault::Delay(Duration::from_secs(10))));
-    let base = format!("{}/v1", llm.url());
     let env = slack_env(&slack.api_url());
-    let server = Server::start(
-        home.path(),
-        &[
-            "--demo",
-            "--backend",
-            "local",
-            "--model",
-            "any",
-            "--base-url",
-            &base,
-        ],
-        &refs(&env),
-    )
-    .await;
+    let server = demo_with_llm(home.path(), &llm, &env, &[]).await;
     let url = slack.response_url();
     let (status, ack, took) = command(
         &server,
@@ -160,24 +168,8 @@ async fn an_answer_of_20000_characters_arrives_whole_split_within_block_kit_limi
     })
     .await
     .unwrap();
-    let base = format!("{}/v1", llm.url());
     let env = slack_env(&slack.api_url());
-    let server = Server::start(
-        home.path(),
-        &[
-            "--demo",
-            "--backend",
-            "local",
-            "--model",
-            "any",
-            "--base-url",
-            &base,
-            "--max-tokens",
-            "8000",
-        ],
-        &refs(&env),
-    )
-    .await;
+    let server = demo_with_llm(home.path(), &llm, &env, &["--max-tokens", "8000"]).await;
     let url = slack.response_url();
     let (status, _, _) = command(
         &server,
@@ -307,23 +299,9 @@ async fn a_follow_up_mention_continues_the_conversation_of_its_thread() {
     })
     .await
     .unwrap();
-    let base = format!("{}/v1", llm.url());
     let mut env = slack_env(&slack.api_url());
     env.push(("SLACK_BOT_TOKEN", "xoxb-sim-token".to_owned()));
-    let server = Server::start(
-        home.path(),
-        &[
-            "--demo",
-            "--backend",
-            "local",
-            "--model",
-            "any",
-            "--base-url",
-            &base,
-        ],
-        &refs(&env),
-    )
-    .await;
+    let server = demo_with_llm(home.path(), &llm, &env, &[]).await;
     let first = mention(
         "Ev0SIM3",
         "<@U0BOT> explain deploy/checkout -n shop",
@@ -453,22 +431,8 @@ async fn sigterm_lets_an_answer_in_flight_finish_and_posts_it_once() {
     let slack = slack_sim().await;
     let llm = LlmSim::start(LlmSimOptions::default()).await.unwrap();
     llm.set_persistent_fault(Some(LlmFault::Delay(Duration::from_secs(3))));
-    let base = format!("{}/v1", llm.url());
     let env = slack_env(&slack.api_url());
-    let server = Server::start(
-        home.path(),
-        &[
-            "--demo",
-            "--backend",
-            "local",
-            "--model",
-            "any",
-            "--base-url",
-            &base,
-        ],
-        &refs(&env),
-    )
-    .await;
+    let server = demo_with_llm(home.path(), &llm, &env, &[]).await;
     let url = slack.response_url();
     let (status, _, _) = command(
         &server,
