@@ -25,7 +25,7 @@ mod stream;
 pub use backend::{Backend, BackendId, BuildError, ServerInfo, build, is_reasoning_model};
 pub use config::{
     BackendKind, Config, ConfigError, ConfigLocation, Env, Price, Profile, Secret, cache_dir,
-    config_dir, process_env,
+    config_dir, is_private, process_env,
 };
 pub use dispatch::{DEFAULT_CONCURRENCY, Dispatcher, Progress, RetryPolicy};
 pub use error::LlmError;

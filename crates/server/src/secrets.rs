@@ -58,13 +58,11 @@ pub fn read(
         source,
     };
     let metadata = std::fs::metadata(&path).map_err(unreadable)?;
-    let (mode, group) = permissions(&metadata);
-    let group_reads_only = mode & 0o070 == 0o040;
-    if mode & 0o007 != 0 || (mode & 0o070 != 0 && !(group_reads_only && own_group(group))) {
+    if !kubewhy_llm::is_private(&metadata) {
         return Err(SecretError::TooOpen {
             variable,
             path,
-            mode: mode & 0o777,
+            mode: mode_of(&metadata),
         });
     }
     let value = std::fs::read_to_string(&path).map_err(unreadable)?;
@@ -80,30 +78,14 @@ fn non_empty(variable: &str, value: &str) -> Result<Secret, SecretError> {
 }
 
 #[cfg(unix)]
-fn permissions(metadata: &std::fs::Metadata) -> (u32, u32) {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    (metadata.permissions().mode(), metadata.gid())
+fn mode_of(metadata: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode() & 0o777
 }
 
 #[cfg(not(unix))]
-fn permissions(_: &std::fs::Metadata) -> (u32, u32) {
-    (0o600, 0)
-}
-
-/// Whether `gid` is one of this process's groups (its own or a supplementary one, such as a
-/// pod's `fsGroup`), read from `/proc/self/status`; false where that cannot be read. Group 0 is
-/// never "own": root's group is shared by too much.
-fn own_group(gid: u32) -> bool {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return false;
-    };
-    gid != 0
-        && status
-            .lines()
-            .filter_map(|l| l.strip_prefix("Gid:").or_else(|| l.strip_prefix("Groups:")))
-            .flat_map(str::split_whitespace)
-            .filter_map(|g| g.parse::<u32>().ok())
-            .any(|g| g == gid)
+fn mode_of(_: &std::fs::Metadata) -> u32 {
+    0o600
 }
 
 #[cfg(test)]

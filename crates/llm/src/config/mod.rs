@@ -26,7 +26,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-pub use secret::Secret;
+pub use secret::{Secret, is_private};
 
 use crate::stream::Usage;
 
@@ -440,10 +440,10 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    /// The key file's group or others may read or write it.
+    /// Others may read or write the key file, or a group that is not kubewhy's.
     #[error(
-        "backend `{profile}`: refusing the key file {} because its group or others can access \
-         it (mode {mode:04o}); run `chmod 600 {}`",
+        "backend `{profile}`: refusing the key file {} because others, or a group other than \
+         kubewhy's, can access it (mode {mode:04o}); run `chmod 600 {}`",
         path.display(),
         path.display()
     )]

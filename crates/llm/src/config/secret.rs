@@ -56,6 +56,43 @@ pub(super) fn read_key_file(profile: &str, path: &Path) -> Result<Secret, Config
     Ok(Secret::new(key))
 }
 
+/// Whether a key file is private: others can neither read nor write it, its group cannot write
+/// it, and its group can read it only when that group is one of this process's own (a pod's
+/// `fsGroup` turns a Secret mounted `0400` into `0440`, owned by that group).
+#[cfg(unix)]
+#[must_use]
+pub fn is_private(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let mode = metadata.permissions().mode();
+    let group = mode & 0o070;
+    let others = mode & 0o007;
+    others == 0 && (group == 0 || (group == 0o040 && own_group(metadata.gid())))
+}
+
+/// Every file is private where there are no permission bits.
+#[cfg(not(unix))]
+#[must_use]
+pub fn is_private(_: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// Whether `gid` is one of this process's groups (its own or a supplementary one), read from
+/// `/proc/self/status`; false where that cannot be read. Group 0 is never "own": root's group
+/// is shared by too much.
+#[cfg(unix)]
+fn own_group(gid: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    gid != 0
+        && status
+            .lines()
+            .filter_map(|l| l.strip_prefix("Gid:").or_else(|| l.strip_prefix("Groups:")))
+            .flat_map(str::split_whitespace)
+            .filter_map(|g| g.parse::<u32>().ok())
+            .any(|g| g == gid)
+}
+
 #[cfg(unix)]
 fn check_private(
     profile: &str,
@@ -64,7 +101,7 @@ fn check_private(
 ) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = metadata.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
+    if !is_private(metadata) {
         return Err(ConfigError::KeyFileOpen {
             profile: profile.to_owned(),
             path: path.to_owned(),

@@ -152,7 +152,7 @@ fn a_key_file_must_be_private() {
     profile.api_key_file = Some(path.clone());
     let error = profile.api_key("work", &env(&[])).unwrap_err().to_string();
     assert!(
-        error.contains("group or others") && error.contains("0644"),
+        error.contains("others, or a group other than kubewhy's") && error.contains("0644"),
         "{error}"
     );
     assert!(
