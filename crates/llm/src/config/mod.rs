@@ -146,7 +146,8 @@ pub struct Profile {
     /// The variable that holds the key (default: `OPENAI_API_KEY`, `AZURE_OPENAI_API_KEY`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_env: Option<String>,
-    /// A file that holds the key; it must not be readable by group or others.
+    /// A file that holds the key; it must not be readable by others, nor by a group other than
+    /// kubewhy's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_file: Option<PathBuf>,
     /// Headers sent with every request (a gateway's routing header, an organisation).

@@ -36,7 +36,7 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Reads a key file: refused when its group or others may read or write it, and when empty.
+/// Reads a key file: refused when it is not [private](is_private), and when empty.
 pub(super) fn read_key_file(profile: &str, path: &Path) -> Result<Secret, ConfigError> {
     let io = |source| ConfigError::KeyFile {
         profile: profile.to_owned(),
