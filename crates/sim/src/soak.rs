@@ -95,7 +95,7 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, SimError> {
         .map_or(18_080, |a| a.port());
     let listen = format!("127.0.0.1:{port}");
     let interval = format!("{}ms", options.interval.as_millis());
-    let mut child = Command::new(&options.binary)
+    let child = Command::new(&options.binary)
         .args([
             "serve",
             "--listen",
@@ -118,6 +118,8 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, SimError> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| SimError::Soak(format!("cannot start {}: {e}", options.binary.display())))?;
+    // Stopped however the soak ends, a panic included.
+    let child = Stopped(child);
     let started = Instant::now();
     let metrics = format!("http://{listen}/metrics");
     let http = reqwest::Client::new();
@@ -154,12 +156,11 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, SimError> {
         kube.replace(&cluster(0..pods));
         report.samples.push(Sample {
             cycle,
-            rss_kb: rss_kb(child.id()),
-            fds: fds(child.id()),
+            rss_kb: rss_kb(child.0.id()),
+            fds: fds(child.0.id()),
         });
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     report.took = started.elapsed();
     let posts = slack.posts();
     report.posts = posts.len();
@@ -205,4 +206,14 @@ fn rss_kb(pid: u32) -> u64 {
 
 fn fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+/// A child process killed and reaped when dropped.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
