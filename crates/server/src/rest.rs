@@ -142,11 +142,7 @@ pub async fn explain(
 }
 
 async fn answer(app: &Arc<App>, request: Request) -> Response {
-    let result = match app.work.admit(&request) {
-        Ok(pending) => pending.await,
-        Err(e) => Err(e),
-    };
-    match result {
+    match app.work.answer(&request).await {
         Ok(analysis) => Json(&analysis.report).into_response(),
         Err(e @ WorkError::Busy { retry_in }) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -235,13 +235,18 @@ impl Work {
         Ok(pending)
     }
 
+    /// The analysis for `request`: admitted, then awaited.
+    pub async fn answer(self: &Arc<Self>, request: &Request) -> Result<Arc<Analysis>, WorkError> {
+        self.admit(request)?.await
+    }
+
     /// A new run of `request`, which later identical requests share: the watch's cycle.
     pub async fn refresh(self: &Arc<Self>, request: &Request) -> Result<Arc<Analysis>, WorkError> {
         self.runs
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(request);
-        self.admit(request)?.await
+        self.answer(request).await
     }
 
     /// Whether the source is several clusters, read afresh by each run.

@@ -163,11 +163,11 @@ async fn analysis(
     {
         return Ok(a);
     }
-    let pending = app
+    let analysis = app
         .work
-        .admit(&Request::Analyze { namespace })
+        .answer(&Request::Analyze { namespace })
+        .await
         .map_err(|e| e.to_string())?;
-    let analysis = pending.await.map_err(|e| e.to_string())?;
     session.state.lock().await.0 = Some(Arc::clone(&analysis));
     Ok(analysis)
 }
@@ -244,15 +244,15 @@ async fn explain(app: &Arc<App>, session: &Session, arguments: &Value) -> Outcom
         .await
         .ok_or("explain needs a name")?;
     let namespace = argument(session, arguments, "namespace").await;
-    let pending = app
+    let analysis = app
         .work
-        .admit(&Request::Explain {
+        .answer(&Request::Explain {
             kind,
             name,
             namespace,
         })
+        .await
         .map_err(|e| e.to_string())?;
-    let analysis = pending.await.map_err(|e| e.to_string())?;
     let report = &analysis.report;
     let issues: Vec<Value> = report
         .issues

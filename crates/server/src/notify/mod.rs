@@ -171,16 +171,11 @@ impl Notifier<'_> {
         } else {
             Destination::Webhook
         };
-        let mut first = None;
-        for message in &sealed {
-            let ts = slack
-                .client
-                .post(&to, message)
-                .await
-                .map_err(|e| e.to_string())?;
-            first = first.or(ts);
-        }
-        Ok(first)
+        slack
+            .client
+            .post_all(&to, &sealed)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     fn record(&self, issue: &Issue, ts: Option<String>, batched: bool) {

@@ -157,6 +157,20 @@ impl SlackClient {
         Ok(answer.get("ts").and_then(Value::as_str).map(str::to_owned))
     }
 
+    /// Posts every message in turn; returns the first one's `ts`. Stops at the first failure.
+    pub async fn post_all(
+        &self,
+        to: &Destination,
+        messages: &[Scrubbed],
+    ) -> Result<Option<String>, SlackError> {
+        let mut first = None;
+        for message in messages {
+            let ts = self.post(to, message).await?;
+            first = first.or(ts);
+        }
+        Ok(first)
+    }
+
     /// Replaces the message `ts` in `channel`.
     pub async fn update(
         &self,

@@ -113,6 +113,27 @@ impl Command {
         }
     }
 
+    /// The analysis it asks for; `None` for `checks` and `help`, answered without one.
+    #[must_use]
+    pub fn request(&self) -> Option<crate::work::Request> {
+        use crate::work::Request;
+        match self {
+            Self::Analyze { namespace } => Some(Request::Analyze {
+                namespace: namespace.clone(),
+            }),
+            Self::Explain {
+                kind,
+                name,
+                namespace,
+            } => Some(Request::Explain {
+                kind: kind.clone(),
+                name: name.clone(),
+                namespace: namespace.clone(),
+            }),
+            Self::Checks { .. } | Self::Help => None,
+        }
+    }
+
     /// A stable form for logs: the command and its arguments, nothing else.
     #[must_use]
     pub fn describe(&self) -> String {

@@ -26,7 +26,7 @@ use super::{
     command::{Command, USAGE},
     threads::Thread,
 };
-use crate::{App, work::Request};
+use crate::App;
 
 /// How long an `event_id` is remembered: past Slack's last retry, after 5 minutes.
 const REMEMBER: Duration = Duration::from_hours(1);
@@ -135,30 +135,12 @@ impl App {
             Ok(command) => command,
         };
         info!(user = %user, channel = %channel, command = %command.describe(), "mention");
-        let request = match &command {
-            Command::Analyze { namespace } => Request::Analyze {
-                namespace: namespace.clone(),
-            },
-            Command::Explain {
-                kind,
-                name,
-                namespace,
-            } => Request::Explain {
-                kind: kind.clone(),
-                name: name.clone(),
-                namespace: namespace.clone(),
-            },
-            Command::Checks { .. } | Command::Help => {
-                self.reply(&to, &channel, "Use `/kubewhy checks` for the checks.")
-                    .await;
-                return;
-            }
+        let Some(request) = command.request() else {
+            self.reply(&to, &channel, "Use `/kubewhy checks` for the checks.")
+                .await;
+            return;
         };
-        let analysis = match self.work.admit(&request) {
-            Ok(pending) => pending.await,
-            Err(e) => Err(e),
-        };
-        let analysis = match analysis {
+        let analysis = match self.work.answer(&request).await {
             Ok(a) => a,
             Err(e) => return self.reply(&to, &channel, &format!(":warning: {e}")).await,
         };
@@ -167,11 +149,9 @@ impl App {
         });
         match sealed {
             Ok(sealed) => {
-                for message in &sealed {
-                    if let Err(e) = slack.client.post(&to, message).await {
-                        warn!(channel = %channel, "{e}");
-                        return;
-                    }
+                if let Err(e) = slack.client.post_all(&to, &sealed).await {
+                    warn!(channel = %channel, "{e}");
+                    return;
                 }
             }
             Err(e) => return self.reply(&to, &channel, &format!(":warning: {e}")).await,
@@ -240,11 +220,8 @@ impl App {
         });
         match sealed {
             Ok(sealed) => {
-                for message in &sealed {
-                    if let Err(e) = slack.client.post(to, message).await {
-                        warn!(channel = %channel, "{e}");
-                        return;
-                    }
+                if let Err(e) = slack.client.post_all(to, &sealed).await {
+                    warn!(channel = %channel, "{e}");
                 }
             }
             Err(e) => warn!(channel = %channel, "nothing was posted: {e}"),

@@ -36,7 +36,7 @@ use crate::{
     App,
     outbound::{SealError, scrubber, seal},
     settings::SlackSettings,
-    work::{Analysis, Request, WorkError},
+    work::{Analysis, WorkError},
 };
 
 /// How many posts a `response_url` takes.
@@ -143,21 +143,10 @@ pub fn acknowledge(app: &Arc<App>, asked: SlashCommand) -> Value {
         }
     };
     info!(user = %asked.user_id, channel = %asked.channel_id, command = %command.describe(), "slash command");
-    let request = match &command {
-        Command::Help => return ephemeral(app, &channel, &blocks::notice(USAGE)),
-        Command::Checks { id } => return checks(app, &asked, id.as_deref()),
-        Command::Analyze { namespace } => Request::Analyze {
-            namespace: namespace.clone(),
-        },
-        Command::Explain {
-            kind,
-            name,
-            namespace,
-        } => Request::Explain {
-            kind: kind.clone(),
-            name: name.clone(),
-            namespace: namespace.clone(),
-        },
+    let request = match (&command, command.request()) {
+        (_, Some(request)) => request,
+        (Command::Checks { id }, None) => return checks(app, &asked, id.as_deref()),
+        (_, None) => return ephemeral(app, &channel, &blocks::notice(USAGE)),
     };
     if app.shutdown.is_cancelled() {
         return ephemeral(
@@ -331,38 +320,22 @@ async fn post_all(
         ephemeral,
     };
     if sealed.len() <= RESPONSE_URL_POSTS {
-        for message in sealed {
-            client.post(&response, message).await?;
-        }
-        return Ok(());
+        return client.post_all(&response, sealed).await.map(|_| ());
     }
     if client.has_bot() {
-        let channel = asked.channel_id.clone();
-        let first = client
-            .post(
-                &Destination::Channel {
-                    channel: channel.clone(),
-                    thread_ts: None,
-                },
-                &sealed[0],
-            )
-            .await?;
-        for message in &sealed[1..] {
-            client
-                .post(
-                    &Destination::Channel {
-                        channel: channel.clone(),
-                        thread_ts: first.clone(),
-                    },
-                    message,
-                )
-                .await?;
-        }
-        return Ok(());
+        let channel = |thread_ts| Destination::Channel {
+            channel: asked.channel_id.clone(),
+            thread_ts,
+        };
+        let first = client.post(&channel(None), &sealed[0]).await?;
+        return client
+            .post_all(&channel(first), &sealed[1..])
+            .await
+            .map(|_| ());
     }
-    for message in &sealed[..RESPONSE_URL_POSTS - 1] {
-        client.post(&response, message).await?;
-    }
+    client
+        .post_all(&response, &sealed[..RESPONSE_URL_POSTS - 1])
+        .await?;
     let left = sealed.len() - (RESPONSE_URL_POSTS - 1);
     let note = app
         .seal_for(&asked.channel_id, None, |_| {
