@@ -28,12 +28,52 @@ type Row = (
 );
 
 /// What a row expects.
+#[derive(Default)]
 struct Expect {
     code: i32,
     /// In stderr or in a warning of the report.
     says: &'static str,
     /// At least this many issues still reported.
     issues: usize,
+    /// Also said, each of these.
+    also: &'static [&'static str],
+    /// Never said.
+    never: &'static str,
+    /// The run took at least this long: it waited as the API server asked.
+    waited: Duration,
+    /// Exactly this many objects scanned, as the report's summary says.
+    scanned: Option<usize>,
+}
+
+/// A row's exit code, what it says and how many issues it still reports.
+fn expect(code: i32, says: &'static str, issues: usize) -> Expect {
+    Expect {
+        code,
+        says,
+        issues,
+        ..Expect::default()
+    }
+}
+
+impl Expect {
+    fn and(self, also: &'static [&'static str]) -> Self {
+        Self { also, ..self }
+    }
+
+    fn not(self, never: &'static str) -> Self {
+        Self { never, ..self }
+    }
+
+    fn after(self, waited: Duration) -> Self {
+        Self { waited, ..self }
+    }
+
+    fn scanned(self, objects: usize) -> Self {
+        Self {
+            scanned: Some(objects),
+            ..self
+        }
+    }
 }
 
 fn said(run: &Run) -> String {
@@ -52,13 +92,17 @@ fn said(run: &Run) -> String {
 fn check(row: &str, run: &Run, expect: &Expect) {
     let said = said(run);
     assert_eq!(run.code, expect.code, "{row}: exit code\n{said}");
+    for says in std::iter::once(&expect.says).chain(expect.also) {
+        assert!(said.contains(says), "{row}: expected {says:?} in\n{said}");
+    }
     assert!(
-        said.contains(expect.says),
-        "{row}: expected {:?} in\n{said}",
-        expect.says
+        expect.never.is_empty() || !said.contains(expect.never),
+        "{row}: expected no {:?} in\n{said}",
+        expect.never
     );
-    let issues = serde_json::from_str::<Value>(&run.stdout)
-        .ok()
+    let report = serde_json::from_str::<Value>(&run.stdout).ok();
+    let issues = report
+        .as_ref()
         .and_then(|r| r["issues"].as_array().map(Vec::len))
         .unwrap_or(0);
     assert!(
@@ -66,15 +110,21 @@ fn check(row: &str, run: &Run, expect: &Expect) {
         "{row}: {issues} issues, expected at least {}",
         expect.issues
     );
+    if let Some(objects) = expect.scanned {
+        let scanned = report.and_then(|r| r["summary"]["objects_scanned"].as_u64());
+        assert_eq!(
+            scanned,
+            Some(objects as u64),
+            "{row}: objects scanned\n{said}"
+        );
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_server_faults() {
-    let inputs = [std::path::PathBuf::from(fixture("dump"))];
-    let expect = |code, says, issues| Expect { code, says, issues };
+/// The rows of the API server's table, each run against the dump fixture.
+fn api_server_rows() -> Vec<Row> {
     // The dump's issues are all about pods: with pods unreadable there is nothing to report,
     // and the warning says why.
-    let rows: Vec<Row> = vec![
+    vec![
         (
             "pods 403",
             ("pods", Fault::Status(403)),
@@ -100,24 +150,94 @@ async fn api_server_faults() {
             expect(0, "pods", 0),
         ),
         (
-            "deployments 410 on continue",
-            ("deployments", Fault::Status(410)),
+            // One pod a page, so the second page's continue token has expired: pods are
+            // listed again whole, and none is lost.
+            "pods 410 on continue",
+            ("pods", Fault::Status(410)),
             &[],
-            expect(1, "", 1),
+            expect(1, "", 1).not("skipped pods").scanned(4),
         ),
-    ];
+    ]
+}
+
+/// The rows where the answer breaks on the wire or is throttled: the kind is skipped with a
+/// warning naming it, its URL and what happened, and the other kinds are still analyzed.
+fn broken_answer_rows() -> Vec<Row> {
+    let retry_after = Duration::from_secs(kubewhy_sim::RETRY_AFTER_SECONDS.into());
+    vec![
+        (
+            "events cut short",
+            ("events", Fault::Truncate),
+            &[],
+            expect(1, "skipped events: the response ended early", 1)
+                .and(&["bytes announced", "/api/v1/events)"])
+                .scanned(3),
+        ),
+        (
+            "events not JSON",
+            ("events", Fault::Garbage),
+            &[],
+            expect(1, "skipped events: the API server's answer was not JSON", 1)
+                .and(&["/api/v1/events)", "a proxy or load balancer"])
+                .scanned(3),
+        ),
+        (
+            "pods throttled twice, then served",
+            ("pods", Fault::Throttle { first: Some(2) }),
+            &[],
+            // All of the dump: its 2 pods, its node and its event.
+            expect(1, "", 1)
+                .not("skipped pods")
+                .after(retry_after * 2)
+                .scanned(4),
+        ),
+        (
+            "events always throttled",
+            ("events", Fault::Throttle { first: None }),
+            &[],
+            // Three retries, each after the simulator's Retry-After of 2 s.
+            expect(1, "skipped events: throttled by the API server (429, API Priority and Fairness): still throttled after 3 retries and 6s of waiting", 1)
+                .and(&["/api/v1/events)"])
+                .after(retry_after * 3)
+                .scanned(3),
+        ),
+        (
+            // The simulator serves one pod a page. The page already read is dropped with the
+            // rest, so that nothing judges pods from half a list; the node and the event are
+            // still read and analyzed.
+            "pods reset on continue",
+            ("pods", Fault::Reset),
+            &[],
+            expect(0, "skipped pods: the connection closed before the API server answered", 0)
+                .and(&["/api/v1/pods)"])
+                .scanned(2),
+        ),
+        // No row for 410 on a watch: kubewhy never opens one (serve --watch lists again each
+        // cycle), so an expired watch cannot happen.
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_server_faults() {
+    let inputs = [std::path::PathBuf::from(fixture("dump"))];
     let mut failures: Vec<String> = Vec::new();
-    for (row, fault, extra, expect) in rows {
+    for (row, fault, extra, expect) in api_server_rows().into_iter().chain(broken_answer_rows()) {
         let cluster = Cluster::serve(&inputs, &[fault]).await;
         let mut args = vec!["analyze", "-o", "json"];
         args.extend_from_slice(extra);
         let started = Instant::now();
         let run = cluster.kubewhy(&args).await;
-        assert!(
-            started.elapsed() < Duration::from_mins(1),
-            "{row}: the run finishes"
-        );
-        if let Err(failure) = std::panic::catch_unwind(|| check(row, &run, &expect)) {
+        let took = started.elapsed();
+        assert!(took < Duration::from_mins(1), "{row}: the run finishes");
+        let checked = std::panic::catch_unwind(|| {
+            check(row, &run, &expect);
+            assert!(
+                took >= expect.waited,
+                "{row}: waited {took:?}, less than the {:?} the API server asked",
+                expect.waited
+            );
+        });
+        if let Err(failure) = checked {
             failures.push(
                 failure
                     .downcast_ref::<String>()
@@ -195,7 +315,7 @@ async fn connection_faults() {
             &Expect {
                 code: 2,
                 says,
-                issues: 0,
+                ..Expect::default()
             },
         );
         assert!(!run.stderr.contains("panicked"), "{row}: {}", run.stderr);
@@ -409,7 +529,7 @@ async fn an_expired_token_is_one_clear_error() {
         &Expect {
             code: 2,
             says: "401",
-            issues: 0,
+            ..Expect::default()
         },
     );
 }

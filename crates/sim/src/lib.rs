@@ -13,7 +13,9 @@ pub mod soak;
 mod tls;
 
 pub use generate::{Format, GenerateError, GenerateOptions, Generated, generate, generate_cluster};
-pub use kube::{Fault, KubeSim, KubeSimOptions, RecordedRequest, SimError, json_objects};
+pub use kube::{
+    Fault, KubeSim, KubeSimOptions, RETRY_AFTER_SECONDS, RecordedRequest, SimError, json_objects,
+};
 pub use llm::{
     Flavor, LlmFault, LlmSim, LlmSimOptions, OllamaProxy, OllamaProxyOptions, RecordedLlmRequest,
     SimAnswer, SimModel,

@@ -306,3 +306,109 @@ async fn a_replaced_snapshot_reaches_open_watches_and_the_clock_moves() {
         "{before} then {after}"
     );
 }
+
+/// A client that sees every answer as sent: kube's own retries (of 429s among others) off.
+async fn raw_client(sim: &KubeSim) -> Client {
+    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig()).unwrap();
+    let mut config =
+        Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default())
+            .await
+            .unwrap();
+    config.default_retry = false;
+    Client::try_from(config).unwrap()
+}
+
+#[tokio::test]
+async fn throttling_answers_as_priority_and_fairness_does() {
+    let (sim, _) = start(&[("pods", Fault::Throttle { first: Some(1) })]).await;
+    let client = raw_client(&sim).await;
+    let request = || {
+        kube::core::Request::new("/api/v1/pods")
+            .list(&ListParams::default())
+            .unwrap()
+            .map(kube::client::Body::from)
+    };
+    let throttled = client.send(request()).await.unwrap();
+    assert_eq!(throttled.status().as_u16(), 429);
+    let header = |name: &str| {
+        throttled
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        header("retry-after"),
+        Some(kubewhy_sim::RETRY_AFTER_SECONDS.to_string())
+    );
+    assert!(header("x-kubernetes-pf-flowschema-uid").is_some());
+    assert!(header("x-kubernetes-pf-prioritylevel-uid").is_some());
+    let body = throttled.into_body().collect_bytes().await.unwrap();
+    let status: kube::core::Status = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status.code, status.reason.as_str()),
+        (429, "TooManyRequests")
+    );
+    assert_eq!(
+        status.details.map(|d| d.retry_after_seconds),
+        Some(kubewhy_sim::RETRY_AFTER_SECONDS)
+    );
+    let served = client.send(request()).await.unwrap();
+    assert_eq!(served.status().as_u16(), 200, "only the first is throttled");
+}
+
+#[tokio::test]
+async fn broken_answers_break_as_asked() {
+    let (sim, _) = start(&[
+        ("secrets", Fault::Truncate),
+        ("httproutes", Fault::Garbage),
+        ("pods", Fault::Reset),
+    ])
+    .await;
+    let client = raw_client(&sim).await;
+    let send = |url: &'static str, params: ListParams| {
+        let request = kube::core::Request::new(url)
+            .list(&params)
+            .unwrap()
+            .map(kube::client::Body::from);
+        client.send(request)
+    };
+    // A body cut short: the head arrives with the whole length, the body does not.
+    let cut = send("/api/v1/secrets", ListParams::default())
+        .await
+        .unwrap();
+    assert_eq!(cut.status().as_u16(), 200);
+    assert!(cut.headers().contains_key("content-length"));
+    assert!(cut.into_body().collect_bytes().await.is_err());
+    // Not JSON, though it says it is.
+    let garbage = send(
+        "/apis/gateway.networking.k8s.io/v1/httproutes",
+        ListParams::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        garbage
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let body = garbage.into_body().collect_bytes().await.unwrap();
+    assert!(body.starts_with(b"<html>"));
+    // One pod a page, then no answer at all to the continue.
+    let first = send("/api/v1/pods", ListParams::default().limit(500))
+        .await
+        .unwrap();
+    let page: kube::core::ObjectList<Pod> =
+        serde_json::from_slice(&first.into_body().collect_bytes().await.unwrap()).unwrap();
+    assert_eq!(page.items.len(), 1);
+    let token = page.metadata.continue_.unwrap();
+    let next = send(
+        "/api/v1/pods",
+        ListParams::default().limit(500).continue_token(&token),
+    )
+    .await;
+    assert!(next.is_err(), "the continue is dropped: {next:?}");
+    assert!(sim.requests().iter().all(|r| r.method == "GET"));
+}

@@ -1,5 +1,5 @@
 //! Request handling: routing by path as the API server does, selectors, pagination, watch,
-//! logs, metadata-only lists, faults, and the request log.
+//! logs, metadata-only lists, the request log, and where faults (see `faults`) apply.
 
 use std::{collections::HashMap, convert::Infallible, sync::Arc, time::Duration};
 
@@ -15,7 +15,7 @@ use kubewhy_model::LogTarget;
 use kubewhy_source::LabelSelector;
 use serde_json::{Value, json};
 
-use super::{Fault, RecordedRequest, State, page, resources::Resource};
+use super::{Fault, RecordedRequest, State, faults, page, resources::Resource};
 
 const RESOURCE_VERSION: &str = "1000";
 /// Watches stay open at most this long.
@@ -188,8 +188,9 @@ async fn resource_request(
 ) -> Response {
     let plural = resource.plural.as_str();
     let group = resource.group.as_str();
-    match state.faults.get(plural) {
-        Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
+    let fault = state.faults.get(plural).copied();
+    match fault {
+        Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
         Some(Fault::Status(410)) if query.contains_key("continue") => {
             return status(
                 410,
@@ -206,10 +207,16 @@ async fn resource_request(
                     |ns| format!(" in the namespace \"{ns}\"")
                 )
             );
-            return status(*code, &message);
+            return status(code, &message);
+        }
+        Some(other) => {
+            let continued = query.contains_key("continue");
+            if let Some(response) = faults::before(state, plural, other, continued) {
+                return response;
+            }
         }
     }
-    match (name, sub) {
+    let response = match (name, sub) {
         (None, _) => list(state, resource, namespace, query, headers),
         (Some(name), None) => get(resource, namespace, name, headers),
         (Some(pod), Some("log")) if resource.kind == "Pod" => {
@@ -219,7 +226,8 @@ async fn resource_request(
             404,
             &format!("the simulator does not serve the {sub} subresource"),
         ),
-    }
+    };
+    faults::after(fault, response).await
 }
 
 /// A field selector on a watched change, which arrives as JSON.
@@ -297,6 +305,7 @@ fn list(
         .and_then(|l| l.parse().ok())
         .filter(|&l| l > 0)
         .unwrap_or(usize::MAX);
+    let limit = faults::page_limit(state.faults.get(&resource.plural).copied(), limit);
     let end = start.saturating_add(limit).min(total);
     let page = matching.slice(start.min(end), end);
     let mut metadata = json!({"resourceVersion": RESOURCE_VERSION});

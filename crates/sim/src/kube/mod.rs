@@ -1,6 +1,7 @@
 //! The Kubernetes API simulator: binds loopback, serves HTTP or HTTPS (a certificate generated
 //! at start, a bearer token), records every request, and stops when dropped.
 
+mod faults;
 mod handler;
 mod page;
 mod resources;
@@ -17,41 +18,9 @@ use base64::Engine as _;
 use kubewhy_source::Snapshot;
 use tokio::sync::watch;
 
+pub use self::faults::{Fault, RETRY_AFTER_SECONDS};
 use self::resources::Resources;
 pub use self::resources::json_objects;
-
-/// A fault injected on one resource (by plural, e.g. `secrets`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Answer with this status (403, 404, 500, or 410 for requests with a continue token).
-    Status(u16),
-    /// Wait this long before answering.
-    Delay(Duration),
-}
-
-impl std::str::FromStr for Fault {
-    type Err = String;
-
-    /// `403`, `404`, `500`, `410` or `delay:250ms` / `delay:2s`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if let Some(delay) = s.strip_prefix("delay:") {
-            let (number, scale) = match delay.strip_suffix("ms") {
-                Some(ms) => (ms, 1),
-                None => (delay.strip_suffix('s').unwrap_or(delay), 1000),
-            };
-            let n: u64 = number
-                .parse()
-                .map_err(|_| format!("invalid delay `{delay}`: expected e.g. 250ms or 2s"))?;
-            return Ok(Self::Delay(Duration::from_millis(n * scale)));
-        }
-        match s.parse::<u16>() {
-            Ok(code @ (403 | 404 | 410 | 500)) => Ok(Self::Status(code)),
-            _ => Err(format!(
-                "invalid fault `{s}`: expected 403, 404, 410, 500 or delay:DURATION"
-            )),
-        }
-    }
-}
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]
@@ -152,6 +121,8 @@ pub(crate) struct State {
     /// Every change of a replacement, for the watches open at the time.
     changes: tokio::sync::broadcast::Sender<Change>,
     faults: HashMap<String, Fault>,
+    /// Requests counted for the faults that throttle only the first few.
+    throttled: faults::Throttled,
     token: Option<String>,
     log: Mutex<Vec<RecordedRequest>>,
     started: std::time::Instant,
@@ -217,6 +188,7 @@ impl KubeSim {
             resources: std::sync::RwLock::new(Arc::new(resources)),
             changes: tokio::sync::broadcast::channel(4096).0,
             faults: options.faults,
+            throttled: faults::Throttled::default(),
             token: token.clone(),
             log: Mutex::new(Vec::new()),
             started: std::time::Instant::now(),

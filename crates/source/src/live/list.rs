@@ -12,7 +12,7 @@ use kube::{
 use kubewhy_model::{Warning, WarningKind};
 use serde::de::DeserializeOwned;
 
-use super::{LiveSource, describe};
+use super::{LiveSource, describe, fetch};
 use crate::{
     Listing, Progress, Reporter, Scope, Snapshot, SourceEvent, Store, k8s::core::v1::Pod,
     store::Object,
@@ -123,13 +123,22 @@ impl Shared<'_> {
             if self.reporter.is_cancelled() {
                 return Ok(items);
             }
-            let http = if metadata_only {
-                request.list_metadata(&params)
-            } else {
-                request.list(&params)
-            }
-            .map_err(kube::Error::BuildRequest)?;
-            let text = self.source.client.request_text(http).await?;
+            let build = || {
+                if metadata_only {
+                    request.list_metadata(&params)
+                } else {
+                    request.list(&params)
+                }
+                .map_err(kube::Error::BuildRequest)
+            };
+            // Throttling is waited out per page; a page that fails otherwise (an error status,
+            // the connection dropped, a body cut short) fails the whole kind, pages already
+            // read included: a kind listed in part would make absence checks lie, so it is
+            // recorded as `Listing::Failed`, never as `Listed`.
+            let client = &self.source.client;
+            let Some(text) = fetch::page_text(client, self.reporter, build).await? else {
+                return Ok(items);
+            };
             bytes += text.len() as u64;
             pages += 1;
             // `managedFields` is half of a real object's bytes and no check reads it: it goes

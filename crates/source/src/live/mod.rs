@@ -5,6 +5,7 @@
 //! server's: ages do not depend on the client's clock.
 
 mod config;
+mod fetch;
 mod list;
 
 use std::{path::PathBuf, sync::atomic::AtomicUsize, time::Duration};
@@ -419,18 +420,38 @@ const OPTIONAL_APIS: &[(&str, &[&str])] = &[(
 
 /// A kube error in words a user can act on, without Rust type names.
 pub(crate) fn describe(error: &kube::Error) -> String {
-    if let kube::Error::Api(status) = error {
-        let what = match status.code {
-            401 => "unauthorized (401): the credentials were rejected".to_owned(),
-            403 => "forbidden (403)".to_owned(),
-            404 => "not found (404): the API server does not serve this kind".to_owned(),
-            code => format!("the API server answered {code} {}", status.reason),
-        };
-        return if status.message.is_empty() {
-            what
-        } else {
-            format!("{what}: {}", status.message)
-        };
+    match error {
+        kube::Error::Api(status) => {
+            let what = match status.code {
+                401 => "unauthorized (401): the credentials were rejected".to_owned(),
+                403 => "forbidden (403)".to_owned(),
+                404 => "not found (404): the API server does not serve this kind".to_owned(),
+                429 => "throttled by the API server (429)".to_owned(),
+                code => format!("the API server answered {code} {}", status.reason),
+            };
+            return if status.message.is_empty() {
+                what
+            } else {
+                format!("{what}: {}", status.message)
+            };
+        }
+        kube::Error::Service(inner) => {
+            if let Some(page) = inner.downcast_ref::<fetch::PageError>() {
+                return page.to_string();
+            }
+        }
+        kube::Error::SerdeError(e) => {
+            use serde_json::error::Category;
+            let proxy = "; a proxy or load balancer in front of it may have answered instead";
+            let (what, hint) = match e.classify() {
+                Category::Syntax => ("was not JSON", proxy),
+                Category::Eof => ("was not complete JSON", proxy),
+                Category::Data => ("was JSON, but not the list asked for", ""),
+                Category::Io => ("could not be read", ""),
+            };
+            return format!("the API server's answer {what} ({e}){hint}");
+        }
+        _ => {}
     }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut last = error.to_string();
@@ -451,6 +472,19 @@ mod tests {
             Some("2026-11-20T09:30:00Z")
         );
         assert_eq!(super::parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn an_answer_that_is_not_json_is_named_so() {
+        let html = serde_json::from_str::<serde_json::Value>("<html></html>").unwrap_err();
+        let said = super::describe(&kube::Error::SerdeError(html));
+        assert!(
+            said.starts_with("the API server's answer was not JSON (expected value at line 1"),
+            "{said}"
+        );
+        let throttled = kube::core::Status::failure("slow down", "TooManyRequests").with_code(429);
+        let said = super::describe(&kube::Error::Api(throttled.boxed()));
+        assert_eq!(said, "throttled by the API server (429): slow down");
     }
 
     #[test]
