@@ -198,6 +198,18 @@ async fn resource_request(
             );
         }
         Some(Fault::Status(410)) | None => {}
+        Some(Fault::Status(404)) => {
+            return status(
+                404,
+                &format!("the server could not find the requested resource ({plural})"),
+            );
+        }
+        Some(Fault::Status(500)) => {
+            return status(
+                500,
+                &format!("Internal error occurred: etcdserver: request timed out ({plural})"),
+            );
+        }
         Some(Fault::Status(code)) => {
             let verb = if name.is_some() { "get" } else { "list" };
             let message = format!(
