@@ -309,15 +309,7 @@ async fn connection_faults() {
             started.elapsed() < Duration::from_secs(30),
             "{row}: killed and named within the timeout"
         );
-        check(
-            row,
-            &run,
-            &Expect {
-                code: 2,
-                says,
-                ..Expect::default()
-            },
-        );
+        check(row, &run, &expect(2, says, 0));
         assert!(!run.stderr.contains("panicked"), "{row}: {}", run.stderr);
     }
 }
@@ -523,13 +515,5 @@ async fn an_expired_token_is_one_clear_error() {
         &["analyze", "--kubeconfig", &path.display().to_string()],
     ))
     .await;
-    check(
-        "an expired token (401)",
-        &run,
-        &Expect {
-            code: 2,
-            says: "401",
-            ..Expect::default()
-        },
-    );
+    check("an expired token (401)", &run, &expect(2, "401", 0));
 }

@@ -12,7 +12,7 @@ use axum::{
 use futures::{StreamExt, stream};
 use serde_json::json;
 
-use super::State;
+use super::{State, handler::status, resources::Resource};
 
 /// What a throttled request is told to wait, in seconds (`Retry-After` and
 /// `details.retryAfterSeconds`). More than a client's default of 1 s, so that a client that
@@ -100,16 +100,40 @@ impl Throttled {
     }
 }
 
-/// The answer a fault gives before the request is served, if it gives one.
-pub(super) fn before(
-    state: &State,
-    plural: &str,
-    fault: Fault,
-    continued: bool,
-) -> Option<Response> {
+/// The request a fault applies to.
+pub(super) struct Request<'a> {
+    pub resource: &'a Resource,
+    pub namespace: Option<&'a str>,
+    pub name: Option<&'a str>,
+    /// Whether it carries a continue token.
+    pub continued: bool,
+}
+
+/// The answer a fault gives before the request is served, if it gives one; a delay is waited
+/// out first.
+pub(super) async fn before(state: &State, request: &Request<'_>, fault: Fault) -> Option<Response> {
+    let plural = request.resource.plural.as_str();
     match fault {
+        Fault::Delay(delay) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        Fault::Status(410) if request.continued => Some(status(
+            410,
+            "The provided continue parameter is too old to display a consistent list result.",
+        )),
+        Fault::Status(410) => None,
+        Fault::Status(404) => Some(status(
+            404,
+            &format!("the server could not find the requested resource ({plural})"),
+        )),
+        Fault::Status(500) => Some(status(
+            500,
+            &format!("Internal error occurred: etcdserver: request timed out ({plural})"),
+        )),
+        Fault::Status(code) => Some(status(code, &forbidden(request))),
         Fault::Throttle { first } if state.throttled.take(plural, first) => Some(too_many()),
-        Fault::Reset if continued => Some(dropped()),
+        Fault::Reset if request.continued => Some(dropped()),
         Fault::Garbage => Some(
             (
                 [(header::CONTENT_TYPE, "application/json")],
@@ -118,8 +142,26 @@ pub(super) fn before(
             )
                 .into_response(),
         ),
-        _ => None,
+        Fault::Throttle { .. } | Fault::Reset | Fault::Truncate => None,
     }
+}
+
+/// What RBAC says when the simulator's service account may not read `request`'s resource.
+fn forbidden(request: &Request<'_>) -> String {
+    let Resource { plural, group, .. } = request.resource;
+    let verb = if request.name.is_some() {
+        "get"
+    } else {
+        "list"
+    };
+    let scope = request.namespace.map_or_else(
+        || " at the cluster scope".to_owned(),
+        |ns| format!(" in the namespace \"{ns}\""),
+    );
+    format!(
+        "{plural} is forbidden: User \"system:serviceaccount:default:kubewhy\" cannot {verb} \
+         resource \"{plural}\" in API group \"{group}\"{scope}"
+    )
 }
 
 /// The served `response`, as the fault changes it.
@@ -130,13 +172,13 @@ pub(super) async fn after(fault: Option<Fault>, response: Response) -> Response 
     }
 }
 
-/// The most items a list page may have under `fault`.
-pub(super) fn page_limit(fault: Option<Fault>, limit: usize) -> usize {
+/// The most items a list page may have under `fault`, given the `limit` the request asked for.
+pub(super) fn page_limit(fault: Option<Fault>, limit: Option<usize>) -> Option<usize> {
     match fault {
-        Some(Fault::Reset) => limit.min(1),
+        Some(Fault::Reset) => Some(1),
         // A paginated list meets its expired continue token on the second page; a list
         // without a limit is served whole, as after a real 410.
-        Some(Fault::Status(410)) if limit != usize::MAX => 1,
+        Some(Fault::Status(410)) => limit.map(|_| 1),
         _ => limit,
     }
 }

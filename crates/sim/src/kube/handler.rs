@@ -15,7 +15,7 @@ use kubewhy_model::LogTarget;
 use kubewhy_source::LabelSelector;
 use serde_json::{Value, json};
 
-use super::{Fault, RecordedRequest, State, faults, page, resources::Resource};
+use super::{RecordedRequest, State, faults, page, resources::Resource};
 
 const RESOURCE_VERSION: &str = "1000";
 /// Watches stay open at most this long.
@@ -79,7 +79,7 @@ fn http_date(time: jiff::Timestamp) -> String {
 }
 
 /// A Kubernetes `Status` error body.
-fn status(code: u16, message: &str) -> Response {
+pub(super) fn status(code: u16, message: &str) -> Response {
     let reason = match code {
         400 => "BadRequest",
         401 => "Unauthorized",
@@ -186,46 +186,17 @@ async fn resource_request(
     query: &HashMap<String, String>,
     headers: &HeaderMap,
 ) -> Response {
-    let plural = resource.plural.as_str();
-    let group = resource.group.as_str();
-    let fault = state.faults.get(plural).copied();
-    match fault {
-        Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
-        Some(Fault::Status(410)) if query.contains_key("continue") => {
-            return status(
-                410,
-                "The provided continue parameter is too old to display a consistent list result.",
-            );
-        }
-        Some(Fault::Status(410)) | None => {}
-        Some(Fault::Status(404)) => {
-            return status(
-                404,
-                &format!("the server could not find the requested resource ({plural})"),
-            );
-        }
-        Some(Fault::Status(500)) => {
-            return status(
-                500,
-                &format!("Internal error occurred: etcdserver: request timed out ({plural})"),
-            );
-        }
-        Some(Fault::Status(code)) => {
-            let verb = if name.is_some() { "get" } else { "list" };
-            let message = format!(
-                "{plural} is forbidden: User \"system:serviceaccount:default:kubewhy\" cannot {verb} resource \"{plural}\" in API group \"{group}\"{}",
-                namespace.map_or_else(
-                    || " at the cluster scope".to_owned(),
-                    |ns| format!(" in the namespace \"{ns}\"")
-                )
-            );
-            return status(code, &message);
-        }
-        Some(other) => {
-            let continued = query.contains_key("continue");
-            if let Some(response) = faults::before(state, plural, other, continued) {
-                return response;
-            }
+    let fault = state.faults.get(resource.plural.as_str()).copied();
+    if let Some(fault) = fault {
+        let continued = query.contains_key("continue");
+        let request = faults::Request {
+            resource,
+            namespace,
+            name,
+            continued,
+        };
+        if let Some(response) = faults::before(state, &request, fault).await {
+            return response;
         }
     }
     let response = match (name, sub) {
@@ -312,12 +283,12 @@ fn list(
         .get("continue")
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let limit: usize = query
+    let limit: Option<usize> = query
         .get("limit")
         .and_then(|l| l.parse().ok())
-        .filter(|&l| l > 0)
+        .filter(|&l| l > 0);
+    let limit = faults::page_limit(state.faults.get(&resource.plural).copied(), limit)
         .unwrap_or(usize::MAX);
-    let limit = faults::page_limit(state.faults.get(&resource.plural).copied(), limit);
     let end = start.saturating_add(limit).min(total);
     let page = matching.slice(start.min(end), end);
     let mut metadata = json!({"resourceVersion": RESOURCE_VERSION});

@@ -171,16 +171,10 @@ fn no_answer(source: kube::Error) -> kube::Error {
 
 /// Whether an I/O error of one of `kinds` is among the causes of `error`.
 fn has_io(error: &kube::Error, kinds: &[std::io::ErrorKind]) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = cause {
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && kinds.contains(&io.kind())
-        {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
+    super::causes(error).any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| kinds.contains(&io.kind()))
+    })
 }
 
 /// The `Status` of an error answer, as kube's `request_text` builds it: the body's own, or one

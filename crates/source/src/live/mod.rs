@@ -453,13 +453,18 @@ pub(crate) fn describe(error: &kube::Error) -> String {
         }
         _ => {}
     }
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    let mut last = error.to_string();
-    while let Some(e) = cause {
-        last = e.to_string();
-        cause = e.source();
-    }
-    last
+    causes(error)
+        .last()
+        .map_or_else(String::new, ToString::to_string)
+}
+
+/// `error` and the errors it was caused by, outermost first.
+pub(crate) fn causes(
+    error: &kube::Error,
+) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |e| {
+        e.source()
+    })
 }
 
 #[cfg(test)]
