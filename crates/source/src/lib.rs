@@ -3,6 +3,7 @@
 
 mod aliases;
 mod clock;
+mod compact;
 pub mod demo;
 pub mod files;
 mod kinds;
@@ -18,6 +19,7 @@ mod store;
 /// The Kubernetes API types kubewhy reads, re-exported so every crate uses the same version.
 pub use aliases::{KindName, kind_names, resolve_kind};
 pub use clock::Age;
+pub use compact::Compact;
 pub use k8s_openapi::api as k8s;
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 pub use kube::api::DynamicObject;

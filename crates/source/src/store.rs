@@ -35,30 +35,42 @@ fn key(meta: &ObjectMeta) -> (&str, &str) {
     )
 }
 
-impl<K: Object> Store<K> {
-    pub(crate) fn push(&mut self, item: K) {
+impl<K: Object + crate::Compact> Store<K> {
+    /// Adds an object, compacted: what no check reads is dropped before it is held.
+    pub(crate) fn push(&mut self, mut item: K) {
+        item.compact();
         self.items.push(item);
     }
 
+    /// Adds a whole list, compacted, moved in without a second copy when the store is empty.
+    pub(crate) fn extend(&mut self, mut items: Vec<K>) {
+        items.iter_mut().for_each(crate::Compact::compact);
+        if self.items.is_empty() {
+            self.items = items;
+        } else {
+            self.items.append(&mut items);
+        }
+    }
+}
+
+impl<K: Object> Store<K> {
     /// Sorts, drops duplicates (the last one read wins, as with `kubectl apply`) and builds the
     /// indexes. Returns the names of the duplicates dropped.
     pub(crate) fn seal(&mut self) -> Vec<String> {
         // A stable sort keeps input order among equal keys, so "last wins" is well defined.
         self.items
             .sort_by(|a, b| key(a.metadata()).cmp(&key(b.metadata())));
+        // In place: a second copy of a large kind is what a cluster's peak memory is made of.
         let mut duplicates = Vec::new();
-        let mut kept: Vec<K> = Vec::with_capacity(self.items.len());
-        for item in self.items.drain(..) {
-            if let Some(last) = kept.last_mut()
-                && key(last.metadata()) == key(item.metadata())
-            {
-                duplicates.push(object_ref(&item).to_string());
-                *last = item;
-                continue;
+        self.items.dedup_by(|later, kept| {
+            if key(later.metadata()) != key(kept.metadata()) {
+                return false;
             }
-            kept.push(item);
-        }
-        self.items = kept;
+            duplicates.push(object_ref(later).to_string());
+            std::mem::swap(later, kept);
+            true
+        });
+        self.items.shrink_to_fit();
         self.by_owner.clear();
         self.by_label.clear();
         for (i, item) in self.items.iter().enumerate() {
@@ -180,5 +192,48 @@ pub fn object_ref<K: Object>(item: &K) -> ObjectRef {
         namespace: meta.namespace.clone(),
         name: meta.name.clone().unwrap_or_default(),
         uid: meta.uid.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::core::v1::Pod;
+
+    fn pod(name: &str, image: &str) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "shop"},
+            "spec": {"containers": [{"name": "app", "image": image}]}
+        }))
+        .unwrap()
+    }
+
+    fn image(pod: &Pod) -> &str {
+        pod.spec.as_ref().unwrap().containers[0]
+            .image
+            .as_deref()
+            .unwrap()
+    }
+
+    #[test]
+    fn of_an_object_read_twice_the_last_copy_is_kept() {
+        let mut store = Store::default();
+        for (name, image) in [
+            ("web", "web:1"),
+            ("api", "api:1"),
+            ("web", "web:2"),
+            ("web", "web:3"),
+        ] {
+            store.push(pod(name, image));
+        }
+        let duplicates = store.seal();
+        assert_eq!(duplicates.len(), 2, "{duplicates:?}");
+        let names: Vec<_> = store
+            .iter()
+            .map(|p| p.metadata.name.as_deref().unwrap())
+            .collect();
+        assert_eq!(names, ["api", "web"]);
+        assert_eq!(image(store.get(Some("shop"), "web").unwrap()), "web:3");
+        assert_eq!(image(store.get(Some("shop"), "api").unwrap()), "api:1");
     }
 }

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use super::{LiveSource, describe, fetch};
 use crate::{
-    Listing, Progress, Reporter, Scope, Snapshot, SourceEvent, Store, k8s::core::v1::Pod,
+    Compact, Listing, Progress, Reporter, Scope, Snapshot, SourceEvent, Store, k8s::core::v1::Pod,
     store::Object,
 };
 
@@ -114,7 +114,7 @@ impl Shared<'_> {
         metadata_only: bool,
     ) -> kube::Result<Vec<T>>
     where
-        T: Clone + DeserializeOwned + kube::Resource + Send + 'static,
+        T: Clone + Compact + DeserializeOwned + kube::Resource + Send + 'static,
     {
         let request = kube::core::Request::new(url);
         let (mut items, mut pages, mut bytes) = (Vec::new(), 0, 0u64);
@@ -141,13 +141,13 @@ impl Shared<'_> {
             };
             bytes += text.len() as u64;
             pages += 1;
-            // `managedFields` is half of a real object's bytes and no check reads it: it goes
-            // as soon as its page is parsed, so only one page of it is ever held.
+            // `managedFields` is blanked out of the text, never parsed; each object is
+            // compacted as soon as its page is parsed, so it is held at its real size.
             let parse = move || {
-                serde_json::from_str::<ObjectList<T>>(&text).map(|mut page| {
-                    for item in &mut page.items {
-                        item.meta_mut().managed_fields = None;
-                    }
+                let mut bytes = text.into_bytes();
+                crate::compact::blank_managed_fields(&mut bytes);
+                serde_json::from_slice::<ObjectList<T>>(&bytes).map(|mut page| {
+                    page.items.iter_mut().for_each(Compact::compact);
                     page
                 })
             };
@@ -181,7 +181,7 @@ impl Shared<'_> {
         metadata_only: bool,
     ) -> kube::Result<Vec<T>>
     where
-        T: Clone + DeserializeOwned + kube::Resource + Send + 'static,
+        T: Clone + Compact + DeserializeOwned + kube::Resource + Send + 'static,
     {
         match self.pages(plural, url, base, metadata_only).await {
             Err(kube::Error::Api(status)) if status.code == 410 => {
@@ -228,7 +228,7 @@ pub(super) async fn list_kind<K>(
     store: fn(&mut Snapshot) -> &mut Store<K>,
 ) -> Listed
 where
-    K: Object + ScopedApi + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    K: Object + Compact + ScopedApi + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
     let kind = <K as k8s_openapi::Resource>::KIND;
     let plural = <K as k8s_openapi::Resource>::URL_PATH_SEGMENT;
@@ -257,10 +257,7 @@ where
                 kind: kind.to_owned(),
                 listing,
                 insert: Some(Box::new(move |snapshot: &mut Snapshot| {
-                    let target = store(snapshot);
-                    for item in items {
-                        target.push(item);
-                    }
+                    store(snapshot).extend(items);
                 })),
                 warning: None,
             }
