@@ -94,7 +94,7 @@ fn key(object: &ObjectRef) -> Key {
 fn subjects<'a>(snapshot: &'a Context<'_>) -> Vec<(ObjectRef, Cow<'a, PodSpec>)> {
     snapshot
         .workloads()
-        .map(|w| (w.object.clone(), Cow::Borrowed(w.spec.as_ref())))
+        .map(|w| (w.object.clone(), Cow::Borrowed(&*w.spec)))
         .collect()
 }
 

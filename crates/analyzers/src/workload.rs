@@ -26,9 +26,9 @@ pub struct Workload<'a> {
     /// The object's own metadata.
     pub meta: &'a ObjectMeta,
     /// The pod template's metadata (a Pod's own metadata).
-    pub template_meta: Cow<'a, ObjectMeta>,
+    pub template_meta: Held<'a, ObjectMeta>,
     /// The pod spec its pods get; empty when it has none.
-    pub spec: Cow<'a, PodSpec>,
+    pub spec: Held<'a, PodSpec>,
     /// Its pod selector, for kinds that have one.
     pub selector: Option<LabelSelector>,
     /// The equality part of its selector (`matchLabels`, or a ReplicationController's map).
@@ -37,6 +37,35 @@ pub struct Workload<'a> {
     pub replicas: Option<i32>,
     has_spec: bool,
     controlled: bool,
+}
+
+/// A part of a workload borrowed from the snapshot, or built (an empty spec for a template that
+/// has none, a DeploymentConfig's parsed one) and boxed: a `PodSpec` is 1.5 KB inline, and the
+/// index holds a workload per pod.
+#[derive(Debug, Clone)]
+pub enum Held<'a, T> {
+    /// Borrowed from the snapshot.
+    Borrowed(&'a T),
+    /// Built for this workload.
+    Built(Box<T>),
+}
+
+impl<'a, T: Default> Held<'a, T> {
+    /// The value borrowed, or a default one when there is none.
+    fn or_default(value: Option<&'a T>) -> Self {
+        value.map_or_else(|| Self::Built(Box::default()), Self::Borrowed)
+    }
+}
+
+impl<T> std::ops::Deref for Held<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match self {
+            Self::Borrowed(value) => value,
+            Self::Built(value) => value,
+        }
+    }
 }
 
 impl Workload<'_> {
@@ -173,11 +202,9 @@ fn template<'a, K: Object>(
     Workload {
         object: object_ref(item),
         meta: item.metadata(),
-        template_meta: template
-            .and_then(|t| t.metadata.as_ref())
-            .map_or_else(|| Cow::Owned(ObjectMeta::default()), Cow::Borrowed),
+        template_meta: Held::or_default(template.and_then(|t| t.metadata.as_ref())),
         has_spec: spec.is_some(),
-        spec: spec.map_or_else(|| Cow::Owned(PodSpec::default()), Cow::Borrowed),
+        spec: Held::or_default(spec),
         selector: shape.selector,
         match_labels: shape.match_labels,
         replicas: shape.replicas,
@@ -244,12 +271,9 @@ fn pods(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>> {
     snapshot.pods.iter().map(|p| Workload {
         object: object_ref(p),
         meta: &p.metadata,
-        template_meta: Cow::Borrowed(&p.metadata),
+        template_meta: Held::Borrowed(&p.metadata),
         has_spec: p.spec.is_some(),
-        spec: p
-            .spec
-            .as_ref()
-            .map_or_else(|| Cow::Owned(PodSpec::default()), Cow::Borrowed),
+        spec: Held::or_default(p.spec.as_ref()),
         selector: None,
         match_labels: None,
         replicas: None,
@@ -285,9 +309,9 @@ fn deployment_configs(snapshot: &Snapshot) -> impl Iterator<Item = Workload<'_>>
             Workload {
                 object: dynamic_ref(d),
                 meta: &d.metadata,
-                template_meta: Cow::Owned(template_meta.unwrap_or_default()),
+                template_meta: Held::Built(Box::new(template_meta.unwrap_or_default())),
                 has_spec: spec.is_some(),
-                spec: Cow::Owned(spec.unwrap_or_default()),
+                spec: Held::Built(Box::new(spec.unwrap_or_default())),
                 selector: labels.as_ref().map(LabelSelector::from_map),
                 match_labels: labels.map(Cow::Owned),
                 replicas,

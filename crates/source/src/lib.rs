@@ -6,6 +6,7 @@ mod clock;
 mod compact;
 pub mod demo;
 pub mod files;
+mod graph;
 mod kinds;
 pub mod listing;
 pub mod live;

@@ -5,17 +5,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use k8s_openapi::{
-    Metadata, Resource,
-    api::core::v1::Event,
-    apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference},
+    Metadata, Resource, api::core::v1::Event, apimachinery::pkg::apis::meta::v1::OwnerReference,
 };
 use kube::api::DynamicObject;
 use kubewhy_model::{ClusterVersion, LogTarget, ObjectRef, Origin};
 use serde_json::Value;
 
 use crate::{
+    graph::{Found, Graph, Key},
     listing::Listings,
-    store::{Store, object_ref},
+    store::Store,
 };
 
 /// Deserializing a known kind failed at `path`.
@@ -32,15 +31,8 @@ pub struct UnsortedKeys {
     pub got: Vec<String>,
 }
 
-/// Where an object sits in the ownership graph.
-#[derive(Debug, Clone)]
-struct Node {
-    object: ObjectRef,
-    owners: Vec<OwnerReference>,
-    labels: BTreeMap<String, String>,
-}
-
-type Key = (String, String, String);
+/// Labels of an object that has none.
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
 
 fn ref_key(object: &ObjectRef) -> Key {
     (
@@ -82,8 +74,7 @@ macro_rules! define_snapshot {
             pub(crate) listings: Listings,
             /// Where file inputs' objects were read from.
             pub(crate) origins: HashMap<Key, Origin>,
-            nodes_by_key: HashMap<Key, Node>,
-            keys_by_uid: HashMap<String, Key>,
+            pub(crate) graph: Graph,
             events_by_object: HashMap<Key, Vec<usize>>,
         }
 
@@ -138,12 +129,6 @@ macro_rules! define_snapshot {
                 )*
             }
 
-            fn typed_nodes(&self) -> Vec<Node> {
-                let mut nodes = Vec::new();
-                $( nodes.extend(self.$field.iter().map(|item| node(object_ref(item), item.metadata()))); )*
-                nodes
-            }
-
             /// How many objects of `kind` the snapshot holds (typed kinds; dynamic kinds by
             /// their `kind`).
             #[must_use]
@@ -184,14 +169,6 @@ macro_rules! define_snapshot {
 
 crate::for_each_kind!(define_snapshot);
 
-fn node(object: ObjectRef, meta: &ObjectMeta) -> Node {
-    Node {
-        object,
-        owners: meta.owner_references.clone().unwrap_or_default(),
-        labels: meta.labels.clone().unwrap_or_default(),
-    }
-}
-
 /// When an event last happened: `lastTimestamp`, else the series' or the event's own time.
 #[must_use]
 pub fn event_last_seen(event: &Event) -> Option<Timestamp> {
@@ -216,21 +193,7 @@ impl Snapshot {
     pub(crate) fn seal(&mut self) -> Vec<String> {
         let duplicates = self.seal_stores();
         self.dynamic.sort_by_cached_key(dynamic_ref);
-        let mut nodes = self.typed_nodes();
-        nodes.extend(
-            self.dynamic
-                .iter()
-                .map(|d| node(dynamic_ref(d), &d.metadata)),
-        );
-        self.nodes_by_key.clear();
-        self.keys_by_uid.clear();
-        for node in nodes {
-            let key = ref_key(&node.object);
-            if let Some(uid) = &node.object.uid {
-                self.keys_by_uid.insert(uid.clone(), key.clone());
-            }
-            self.nodes_by_key.insert(key, node);
-        }
+        self.graph = Graph::build(self);
         self.index_events();
         if self.observed_at.is_none()
             && let Some((newest, source)) = crate::clock::newest(self)
@@ -365,7 +328,8 @@ impl Snapshot {
     /// The labels of `object`, when the snapshot holds it.
     #[must_use]
     pub fn labels_of(&self, object: &ObjectRef) -> Option<&BTreeMap<String, String>> {
-        self.lookup(object).map(|node| &node.labels)
+        self.lookup(object)
+            .map(|found| found.meta.labels.as_ref().unwrap_or(&NO_LABELS))
     }
 
     /// The events whose involved object is `object`, most recent first. Matched by kind,
@@ -425,10 +389,12 @@ impl Snapshot {
         let mut current = object.clone();
         // A bound, in case a broken input makes owners point at each other.
         for _ in 0..8 {
-            let Some(node) = self.lookup(&current) else {
+            let Some(found) = self.lookup(&current) else {
                 break;
             };
-            let Some(owner) = controller(&node.owners) else {
+            let owners = found.meta.owner_references.as_deref().unwrap_or_default();
+            let labels = found.meta.labels.as_ref().unwrap_or(&NO_LABELS);
+            let Some(owner) = controller(owners) else {
                 break;
             };
             // A static pod's mirror names its Node as owner, but the Node does not manage it:
@@ -438,22 +404,14 @@ impl Snapshot {
             }
             let namespace = current.namespace.clone();
             let owner_ref = self
-                .keys_by_uid
-                .get(&owner.uid)
-                .and_then(|key| self.nodes_by_key.get(key))
-                .map(|n| n.object.clone())
+                .find_uid(&owner.uid)
                 .or_else(|| {
-                    let guess = ObjectRef {
-                        api_version: owner.api_version.clone(),
-                        kind: owner.kind.clone(),
-                        namespace: namespace.clone(),
-                        name: owner.name.clone(),
-                        uid: Some(owner.uid.clone()),
-                    };
-                    self.lookup(&guess).map(|n| n.object.clone())
-                });
+                    let namespace = namespace.as_deref().unwrap_or_default();
+                    self.find(&owner.kind, namespace, &owner.name)
+                })
+                .map(|found| found.object());
             let Some(found) = owner_ref else {
-                chain.push(missing_owner_root(owner, namespace, &node.labels));
+                chain.push(missing_owner_root(owner, namespace, labels));
                 break;
             };
             chain.push(found.clone());
@@ -478,7 +436,7 @@ impl Snapshot {
     /// Whether the snapshot holds an object with this uid.
     #[must_use]
     pub fn contains_uid(&self, uid: &str) -> bool {
-        self.keys_by_uid.contains_key(uid)
+        self.find_uid(uid).is_some()
     }
 
     /// Whether the snapshot holds `object` (matched by kind, namespace and name).
@@ -487,8 +445,9 @@ impl Snapshot {
         self.lookup(object).is_some()
     }
 
-    fn lookup(&self, object: &ObjectRef) -> Option<&Node> {
-        self.nodes_by_key.get(&ref_key(object))
+    fn lookup(&self, object: &ObjectRef) -> Option<Found<'_>> {
+        let namespace = object.namespace.as_deref().unwrap_or_default();
+        self.find(&object.kind, namespace, &object.name)
     }
 }
 
