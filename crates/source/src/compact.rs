@@ -372,13 +372,15 @@ mod tests {
     #[test]
     fn managed_fields_are_blanked_before_parsing_and_nothing_else_changes() {
         let text = r#"{"items":[{"metadata":{"name":"a","managedFields":[{"manager":"k","fieldsV1":{"f:x":{"\"]":{}}}}],"labels":{"app":"web"}}},
-            {"metadata":{"managedFields" : [{}], "annotations":{"note":"\"managedFields\": [1]"}}}]}"#;
+            {"metadata":{"managedFields" : [{}], "annotations":{"note":"\"managedFields\": [1]"}}},
+            {"metadata":{"annotations":{"path":"C:\\"},"managedFields":[{"manager":"x"}]}}]}"#;
         let out = blanked(text);
         assert_eq!(out.len(), text.len());
         let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
         let mut expected: serde_json::Value = serde_json::from_str(text).unwrap();
         expected["items"][0]["metadata"]["managedFields"] = serde_json::Value::Null;
         expected["items"][1]["metadata"]["managedFields"] = serde_json::Value::Null;
+        expected["items"][2]["metadata"]["managedFields"] = serde_json::Value::Null;
         assert_eq!(parsed, expected);
     }
 

@@ -1,7 +1,10 @@
 //! The snapshot: every object a run looks at, typed where kubewhy knows the kind, indexed for
 //! the cross-object questions analyzers ask (owners, selectors, events of an object).
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::Arc,
+};
 
 use jiff::Timestamp;
 use k8s_openapi::{
@@ -21,7 +24,7 @@ use crate::{
 pub(crate) type TypedError = serde_path_to_error::Error<serde_json::Error>;
 
 /// A mapping in a manifest whose keys are not in alphabetical order, as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UnsortedKeys {
     /// Where the mapping is: `root`, `spec.template`, `spec.containers[0]`.
     pub path: String,
@@ -69,7 +72,9 @@ macro_rules! define_snapshot {
             /// lists or with server-set metadata: cluster state rather than manifests.
             pub(crate) cluster_state: bool,
             /// Manifests' unsorted mappings, by object; only file sources know key order.
-            pub(crate) unsorted_keys: HashMap<Key, Vec<UnsortedKeys>>,
+            /// Objects written alike (100,000 events in one list) share one record.
+            pub(crate) unsorted_keys: HashMap<Key, Arc<[UnsortedKeys]>>,
+            unsorted_seen: HashSet<Arc<[UnsortedKeys]>>,
             /// Which kinds were read, and how.
             pub(crate) listings: Listings,
             /// Where file inputs' objects were read from.
@@ -194,6 +199,7 @@ impl Snapshot {
         let duplicates = self.seal_stores();
         self.dynamic.sort_by_cached_key(dynamic_ref);
         self.graph = Graph::build(self);
+        self.unsorted_seen = HashSet::new();
         self.index_events();
         if self.observed_at.is_none()
             && let Some((newest, source)) = crate::clock::newest(self)
@@ -354,15 +360,23 @@ impl Snapshot {
     pub fn unsorted_keys(&self, object: &ObjectRef) -> &[UnsortedKeys] {
         self.unsorted_keys
             .get(&ref_key(object))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |found| found)
     }
 
     pub(crate) fn record_unsorted_keys(&mut self, object: &ObjectRef, value: &Value) {
         let mut found = Vec::new();
         collect_unsorted(value, "root", &mut found);
-        if !found.is_empty() {
-            self.unsorted_keys.insert(ref_key(object), found);
+        if found.is_empty() {
+            return;
         }
+        let found: Arc<[UnsortedKeys]> = found.into();
+        let shared = if let Some(seen) = self.unsorted_seen.get(&found) {
+            Arc::clone(seen)
+        } else {
+            self.unsorted_seen.insert(Arc::clone(&found));
+            found
+        };
+        self.unsorted_keys.insert(ref_key(object), shared);
     }
 
     /// Every log the snapshot carries.

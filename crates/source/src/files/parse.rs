@@ -14,6 +14,8 @@ use super::{
 };
 use crate::{Listings, Progress, Reporter, Snapshot, SourceEvent};
 
+mod json;
+
 /// Parses every input into one snapshot, collecting errors instead of stopping at them.
 #[must_use]
 pub fn parse(inputs: impl IntoIterator<Item = Input>) -> Loaded {
@@ -116,7 +118,7 @@ fn parse_one(
         inferences,
     };
     if trimmed.starts_with(['{', '[']) {
-        json_stream(&rest, &mut sink);
+        json::stream(&rest, &mut sink);
     } else {
         yaml_stream(&rest, &mut sink);
     }
@@ -370,11 +372,25 @@ impl Sink<'_> {
     /// `kind: List` holds full objects; `PodList` and friends hold items without `kind`, and
     /// lists written without a kind hold items whose kind the path or fields tell.
     fn list(&mut self, line: usize, api_version: &str, kind: &str, mut value: Value) {
-        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
         let Some(Value::Array(items)) = value.get_mut("items").map(Value::take) else {
             return;
         };
-        for mut item in items {
+        self.items(
+            api_version,
+            kind,
+            items.into_iter().map(|item| (line, item)),
+        );
+    }
+
+    /// The items of a list of `kind`, each with the line it is reported at.
+    fn items(
+        &mut self,
+        api_version: &str,
+        kind: &str,
+        items: impl IntoIterator<Item = (usize, Value)>,
+    ) {
+        let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+        for (line, mut item) in items {
             if self.reporter.is_cancelled() {
                 return;
             }
@@ -396,33 +412,6 @@ fn describe(value: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
         Value::Null => "nothing",
-    }
-}
-
-fn json_stream(text: &str, sink: &mut Sink<'_>) {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-    loop {
-        let start = stream.byte_offset();
-        match stream.next() {
-            None => break,
-            Some(Ok(value)) => {
-                sink.documents += 1;
-                let skipped = text[start..].len() - text[start..].trim_start().len();
-                sink.value(line_at(text, start + skipped), value, false);
-            }
-            Some(Err(e)) => {
-                let message = e.to_string();
-                let message = strip_position(&message);
-                let hint = if e.is_eof() {
-                    " (is the file truncated?)"
-                } else {
-                    ""
-                };
-                sink.error(e.line(), format!("invalid JSON: {message}{hint}"));
-                // The rest of the stream cannot be resynchronized reliably.
-                break;
-            }
-        }
     }
 }
 
