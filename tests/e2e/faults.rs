@@ -1,14 +1,10 @@
-//! The fault matrix: one table per side (the API server, the LLM, Slack, resources). Each row
+//! The fault matrix: one table per side (the API server, the LLM, Slack; resources are in
+//! `extremes`). Each row
 //! asserts that the run finishes, that what could be done was done, that the user is told
 //! precisely what went wrong, and that the exit code follows the contract (1: issues found;
 //! 2: something could not be read, with what could be printed first).
 
-use std::{
-    fmt::Write as _,
-    io::Read,
-    process::Stdio,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use kubewhy_sim::{Fault, LlmFault, LlmSim, LlmSimOptions};
 use serde_json::Value;
@@ -76,7 +72,7 @@ impl Expect {
     }
 }
 
-fn said(run: &Run) -> String {
+pub(crate) fn said(run: &Run) -> String {
     let warnings = serde_json::from_str::<Value>(&run.stdout)
         .ok()
         .and_then(|r| r["warnings"].as_array().cloned())
@@ -396,106 +392,6 @@ async fn llm_faults() {
             reasons.to_lowercase().contains(&says.to_lowercase()),
             "{row}: expected {says:?} in the reasons:\n{reasons}"
         );
-    }
-}
-
-/// Runs the binary and samples its resident memory; returns the run and the peak in MB.
-fn measured(home: &std::path::Path, args: &[&str]) -> (Run, u64) {
-    let mut child = isolated(home, args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0;
-    let mut out = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        if let Ok(text) = std::fs::read_to_string(&status)
-            && let Some(kb) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
-            peak_kb = peak_kb.max(kb);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: reader.join().unwrap(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    (run, peak_kb / 1024)
-}
-
-#[test]
-fn resource_extremes_stay_bounded() {
-    let home = TempDir::new().unwrap();
-    let write = |name: &str, text: String| {
-        let path = home.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    };
-    let containers = (0..1_000).fold(String::new(), |mut out, i| {
-        let _ = writeln!(out, "  - {{name: c{i}, image: 'app:{i}'}}");
-        out
-    });
-    let wide = write(
-        "wide.yaml",
-        format!(
-            "apiVersion: v1\nkind: Pod\nmetadata: {{name: wide, namespace: d}}\nspec:\n  containers:\n{containers}"
-        ),
-    );
-    let events: String = (0..100_000)
-        .map(|i| format!("{{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{{\"name\":\"e{i}\",\"namespace\":\"d\"}},\"involvedObject\":{{\"kind\":\"Pod\",\"name\":\"wide\",\"namespace\":\"d\"}},\"reason\":\"BackOff\",\"type\":\"Warning\",\"message\":\"Back-off restarting failed container {i}\",\"count\":1}}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let noisy = write(
-        "events.json",
-        format!("{{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[{events}]}}"),
-    );
-    let deep = write(
-        "deep.json",
-        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
-    );
-    let long_line = write(
-        "long.yaml",
-        format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big, namespace: d}}\ndata: {{blob: '{}'}}\n",
-            "x".repeat(50_000_000)
-        ),
-    );
-    // The target is 300 MB a row. 100,000 events in one JSON list (25 MB of JSON) are read
-    // item by item, objects written alike share one record of their key order: 282 MB.
-    let rows = [
-        ("a pod with 1,000 containers", wide, 0, "", 300),
-        ("100,000 events for one object", noisy, 0, "", 330),
-        ("JSON nested 100,000 deep", deep, 2, "deep.json", 300),
-        ("a 50 MB line", long_line, 0, "", 300),
-    ];
-    for (row, path, code, says, limit_mb) in rows {
-        let started = Instant::now();
-        let (run, peak_mb) = measured(home.path(), &["analyze", "-f", &path, "-o", "json"]);
-        let took = started.elapsed();
-        assert!(took < Duration::from_secs(30), "{row}: {took:?}");
-        assert!(peak_mb < limit_mb, "{row}: peak RSS {peak_mb} MB");
-        assert!(!run.stderr.contains("panicked"), "{row}: {}", run.stderr);
-        assert!(
-            run.code == code || (code == 0 && run.code == 1),
-            "{row}: exit {}\n{}",
-            run.code,
-            run.stderr
-        );
-        assert!(said(&run).contains(says), "{row}: {}", said(&run));
-        eprintln!("{row}: {took:?}, peak {peak_mb} MB, exit {}", run.code);
     }
 }
 

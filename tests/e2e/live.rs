@@ -427,3 +427,47 @@ async fn discovery_decides_which_optional_apis_are_read() {
         );
     }
 }
+
+#[test]
+fn sim_serve_serves_a_dump_folder_whole() {
+    let home = TempDir::new().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    let mut sim = crate::support::isolated(
+        home.path(),
+        &[
+            "sim",
+            "serve",
+            "--snapshot",
+            &fixture("dump"),
+            "--kubeconfig-out",
+            &kubeconfig.display().to_string(),
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !kubeconfig.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let live = kubewhy(&[
+        "analyze",
+        "--kubeconfig",
+        &kubeconfig.display().to_string(),
+        "-o",
+        "json",
+    ]);
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let files = kubewhy(&["analyze", "-f", &fixture("dump"), "-o", "json"]);
+    let (live, files) = (live.json(), files.json());
+    assert_eq!(
+        live["summary"]["objects_scanned"], files["summary"]["objects_scanned"],
+        "the pods and events in the dump's subfolders are served too"
+    );
+    assert!(has_issue(
+        &live,
+        "pod-crash-looping",
+        "Deployment/dump-crash"
+    ));
+}

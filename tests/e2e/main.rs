@@ -8,6 +8,7 @@ mod deploy;
 mod engine;
 mod evidence;
 mod explain;
+mod extremes;
 mod faults;
 mod files;
 mod fleet;

@@ -257,9 +257,9 @@ pub struct SimServeArgs {
     /// Serve plain HTTP without a token instead of HTTPS.
     #[arg(long)]
     pub plain_http: bool,
-    /// Inject a fault: RESOURCE=403|404|410|500|delay:250ms|429|429:N|truncate|garbage|reset (e.g.
-    /// `secrets=403`; `429:N` throttles the first N requests, `reset` drops the connection on
-    /// continue). Repeatable.
+    /// Inject a fault: RESOURCE=403|404|410|500|delay:250ms|429|429:N|truncate|garbage|reset|flood
+    /// (e.g. `secrets=403`; `429:N` throttles the first N requests, `reset` drops the connection
+    /// on continue, `pods=flood` answers every log request with one 1 GiB line). Repeatable.
     #[arg(long = "fault", value_name = "RESOURCE=FAULT", value_parser = parse_fault)]
     pub faults: Vec<(String, kubewhy_sim::Fault)>,
 }

@@ -104,10 +104,12 @@ async fn start_sim(snapshot: &str, options: KubeSimOptions) -> Result<KubeSim> {
     } else {
         json_objects_in(std::path::Path::new(snapshot))
     };
-    if objects.is_empty() {
-        Ok(KubeSim::start(&loaded.snapshot, options).await?)
-    } else {
+    // Served as written only when the JSON files hold the whole cluster the file source read;
+    // a dump folder keeps most of its objects in subfolders and in YAML.
+    if objects.len() == loaded.snapshot.objects_scanned() {
         Ok(KubeSim::start_with_objects(&loaded.snapshot, objects, options).await?)
+    } else {
+        Ok(KubeSim::start(&loaded.snapshot, options).await?)
     }
 }
 

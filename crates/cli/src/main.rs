@@ -17,6 +17,7 @@ use crate::args::Cli;
 /// mimalloc rather than the system allocator: parsing a large cluster allocates millions of
 /// small objects on several threads, and glibc's per-thread arenas then hold hundreds of
 /// megabytes they cannot give back (10,000 pods: 1.2 GB of RSS for 0.7 GB of heap).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -239,7 +239,8 @@ impl<K> Compact for kube::api::PartialObjectMeta<K> {
     }
 }
 
-const MANAGED_FIELDS: &[u8] = b"\"managedFields\"";
+/// The key [`blank_managed_fields`] looks for, quoted as it is in JSON text.
+pub(crate) const MANAGED_FIELDS: &[u8] = b"\"managedFields\"";
 
 /// Overwrites the value of every `"managedFields"` key in a JSON text with `null` and spaces,
 /// in place: the text stays the same length, so a parse error's line and column still point

@@ -9,7 +9,7 @@ use kubewhy_model::{
 
 use crate::{
     Reporter, Snapshot, files,
-    live::{LiveSource, LogError},
+    live::{FetchedLog, LiveSource, LogError},
 };
 
 /// Which objects a run reports on. `-n` also narrows what a live source lists (so a
@@ -124,10 +124,13 @@ impl Source {
         &self,
         snapshot: &Snapshot,
         target: &LogTarget,
-    ) -> Result<Option<String>, LogError> {
+    ) -> Result<Option<FetchedLog>, LogError> {
         match self {
             Self::Live(live) => live.logs(target).await,
-            Self::Files { .. } => Ok(snapshot.log(target).map(str::to_owned)),
+            Self::Files { .. } => Ok(snapshot.log(target).map(|text| FetchedLog {
+                text: text.to_owned(),
+                cut: None,
+            })),
         }
     }
 }

@@ -54,7 +54,8 @@ pub(crate) async fn attach(
     let mut warnings = Vec::new();
     while let Some((owner, j, result)) = fetches.next().await {
         match result {
-            Ok(Some(mut log)) => {
+            Ok(Some((mut log, cut))) => {
+                warnings.extend(cut.map(|cut| Warning::new(WarningKind::Logs, cut)));
                 redact::log(redactor, &mut log);
                 if let Owner::Issue(i) = owner {
                     on_tail(grouped[i].issue.fingerprint, log.clone());
@@ -80,19 +81,20 @@ pub(crate) async fn attach(
     warnings
 }
 
-/// One container's tail. Dumps carry only the current log; for a crashed container it holds
-/// the last run, so it stands in when the previous instance's is missing.
+/// One container's tail, and what to tell the user when the server sent more than asked for.
+/// Dumps carry only the current log; for a crashed container it holds the last run, so it
+/// stands in when the previous instance's is missing.
 async fn fetch(
     source: &Source,
     snapshot: &Snapshot,
     mut target: LogTarget,
-) -> Result<Option<LogEvidence>, LogError> {
-    let mut text = source.logs(snapshot, &target).await?;
-    if text.is_none() && target.previous {
+) -> Result<Option<(LogEvidence, Option<String>)>, LogError> {
+    let mut log = source.logs(snapshot, &target).await?;
+    if log.is_none() && target.previous {
         target.previous = false;
-        text = source.logs(snapshot, &target).await?;
+        log = source.logs(snapshot, &target).await?;
     }
-    Ok(text
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| tail(&target, &t)))
+    Ok(log
+        .filter(|log| !log.text.trim().is_empty())
+        .map(|log| (tail(&target, &log.text), log.cut)))
 }

@@ -41,7 +41,13 @@ pub enum Fault {
     /// Serve lists one item a page, and drop the connection, with no answer at all, on every
     /// request that carries a continue token.
     Reset,
+    /// Answer every log request with one line of [`FLOOD_BYTES`], ignoring `tailLines` and
+    /// `limitBytes`, as a proxy that drops the query string would.
+    Flood,
 }
+
+/// The length of the one line a flooded log is.
+pub const FLOOD_BYTES: u64 = 1 << 30;
 
 impl std::str::FromStr for Fault {
     type Err = String;
@@ -70,13 +76,14 @@ impl std::str::FromStr for Fault {
             "truncate" => return Ok(Self::Truncate),
             "garbage" => return Ok(Self::Garbage),
             "reset" => return Ok(Self::Reset),
+            "flood" => return Ok(Self::Flood),
             _ => {}
         }
         match s.parse::<u16>() {
             Ok(code @ (403 | 404 | 410 | 500)) => Ok(Self::Status(code)),
             _ => Err(format!(
                 "invalid fault `{s}`: expected 403, 404, 410, 500, 429, 429:N, delay:DURATION, \
-                 truncate, garbage or reset"
+                 truncate, garbage, reset or flood"
             )),
         }
     }
@@ -142,7 +149,7 @@ pub(super) async fn before(state: &State, request: &Request<'_>, fault: Fault) -
             )
                 .into_response(),
         ),
-        Fault::Throttle { .. } | Fault::Reset | Fault::Truncate => None,
+        Fault::Throttle { .. } | Fault::Reset | Fault::Truncate | Fault::Flood => None,
     }
 }
 
@@ -210,6 +217,19 @@ fn too_many() -> Response {
         .into_response()
 }
 
+/// A log of one line of [`FLOOD_BYTES`], streamed a MiB at a time and never held whole; it
+/// stops when the client hangs up.
+pub(super) fn flood() -> Response {
+    let chunk = axum::body::Bytes::from(vec![b'x'; 1 << 20]);
+    let chunks =
+        stream::iter((0..FLOOD_BYTES >> 20).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    (
+        [(header::CONTENT_TYPE, "text/plain")],
+        Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
 /// No answer: the body fails before anything is sent, and hyper, which has not flushed the
 /// status line yet, drops the connection.
 fn dropped() -> Response {
@@ -255,11 +275,12 @@ mod tests {
         assert_eq!(parse("truncate"), Ok(Fault::Truncate));
         assert_eq!(parse("garbage"), Ok(Fault::Garbage));
         assert_eq!(parse("reset"), Ok(Fault::Reset));
+        assert_eq!(parse("flood"), Ok(Fault::Flood));
         let error = parse("429:x").unwrap_err();
         assert!(error.contains("429:N"), "{error}");
         let error = parse("418").unwrap_err();
         assert!(
-            error.contains("`418`") && error.contains("truncate, garbage or reset"),
+            error.contains("`418`") && error.contains("truncate, garbage, reset or flood"),
             "{error}"
         );
     }

@@ -202,6 +202,7 @@ async fn resource_request(
     let response = match (name, sub) {
         (None, _) => list(state, resource, namespace, query, headers),
         (Some(name), None) => get(resource, namespace, name, headers),
+        (Some(_), Some("log")) if fault == Some(faults::Fault::Flood) => faults::flood(),
         (Some(pod), Some("log")) if resource.kind == "Pod" => {
             logs(state, resource, namespace.unwrap_or("default"), pod, query)
         }

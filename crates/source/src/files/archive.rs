@@ -82,7 +82,7 @@ impl<R: Read> Read for Bounded<R> {
 }
 
 /// Sizes in words: `4 GiB`, `512 MiB`.
-struct Size(u64);
+pub(crate) struct Size(pub u64);
 
 impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

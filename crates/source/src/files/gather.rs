@@ -5,7 +5,7 @@
 
 use std::{
     fs::File,
-    io::{self, Cursor, Read},
+    io::{self, Cursor, Read, Seek, SeekFrom},
     path::{Path, PathBuf},
 };
 
@@ -16,10 +16,8 @@ use super::{
     archive::{self, Limits},
     infer::{self, Hint},
     layout::{Layout, Role},
+    logs::{self, MAX_LOG_BYTES},
 };
-
-/// The part of a pod log kept: the end is what explains a failure.
-const MAX_LOG_BYTES: usize = 256 * 1024;
 
 /// One text to parse, with where it came from.
 #[derive(Debug, Clone)]
@@ -231,6 +229,11 @@ fn read_tree(root: &str, archive: bool, layout: &Layout, entries: Vec<Entry>, ou
             }
             Role::Objects(_) | Role::Log(_) | Role::Version => {}
         }
+        if let Content::Path(path) = &entry.content
+            && read_log(&role, (root, &file), &entry.rel, path, out)
+        {
+            continue;
+        }
         let bytes = match entry.content {
             Content::Bytes(bytes) => bytes,
             Content::Path(path) => match std::fs::read(&path) {
@@ -316,11 +319,77 @@ fn push_text(
     }
 }
 
+/// Reads a log file without ever holding it whole: a pod's own log from its end, a
+/// `cluster-info dump`'s `logs.txt` a line at a time. Returns whether `path` was one.
+fn read_log(
+    role: &Role,
+    (root, file): (&str, &str),
+    rel: &str,
+    path: &Path,
+    out: &mut Gathered,
+) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match role {
+        Role::Log(target) => match read_log_file(path) {
+            Ok((log, size)) => {
+                out.notes
+                    .extend((size > MAX_LOG_BYTES as u64).then(|| logs::cut_note(file, size)));
+                out.logs.push((target.clone(), log));
+            }
+            Err(e) => out.errors.push(io_error(path, &e)),
+        },
+        Role::Objects(hint) if logs::is_log_file(name) => {
+            let read = File::open(path)
+                .and_then(|f| logs::extract_from(io::BufReader::new(f), name.contains("previous")));
+            match read {
+                Ok(extracted) => {
+                    out.notes.extend(
+                        extracted
+                            .cut
+                            .iter()
+                            .map(|(_, size)| logs::cut_note(file, *size)),
+                    );
+                    out.logs.extend(extracted.logs);
+                    if !extracted.rest.trim().is_empty() {
+                        out.texts.push(Text {
+                            root: root.to_owned(),
+                            file: file.to_owned(),
+                            member: None,
+                            hint: *hint,
+                            content: extracted.rest,
+                        });
+                    }
+                }
+                Err(e) => out.errors.push(io_error(path, &e)),
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// The end of a log file, read from its last [`MAX_LOG_BYTES`] whatever its size (a log of
+/// one 1 GiB line costs what a small one does), and the file's size.
+fn read_log_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    let size = file.metadata()?.len();
+    let start = size.saturating_sub(MAX_LOG_BYTES as u64);
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::with_capacity(MAX_LOG_BYTES.min(usize::try_from(size).unwrap_or(0)));
+    file.take(MAX_LOG_BYTES as u64).read_to_end(&mut bytes)?;
+    Ok((from_line_start(&bytes, start > 0), size))
+}
+
 /// The end of a log, cut at a line boundary.
 fn log_tail(bytes: &[u8]) -> String {
     let start = bytes.len().saturating_sub(MAX_LOG_BYTES);
-    let tail = &bytes[start..];
-    let tail = if start > 0 {
+    from_line_start(&bytes[start..], start > 0)
+}
+
+/// `tail` as text, from its first whole line when it was cut from a longer log; a tail that is
+/// all one line is kept as it is.
+fn from_line_start(tail: &[u8], cut: bool) -> String {
+    let tail = if cut {
         tail.iter()
             .position(|&b| b == b'\n')
             .map_or(tail, |i| &tail[i + 1..])

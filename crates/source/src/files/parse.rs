@@ -100,7 +100,12 @@ fn parse_one(
     let name = input.location();
     let file_name = name.rsplit('/').next().unwrap_or(&name);
     let previous = file_name.contains("previous");
-    let (rest, logs) = logs::extract(&input.content, previous);
+    let logs::Extracted { rest, logs, cut } = logs::extract(&input.content, previous);
+    for (_, size) in cut {
+        let note = logs::cut_note(&name, size);
+        reporter.send(SourceEvent::Warning(note.clone()));
+        loaded.notes.push(note);
+    }
     for (target, text) in logs {
         loaded.snapshot.logs.insert(target, text);
     }

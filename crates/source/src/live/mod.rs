@@ -7,31 +7,26 @@
 mod config;
 mod fetch;
 mod list;
+mod logs;
 
 use std::{path::PathBuf, sync::atomic::AtomicUsize, time::Duration};
 
 use futures::{StreamExt, stream};
 use jiff::Timestamp;
-use kube::{
-    Api, Client,
-    api::{ApiResource, LogParams},
-};
+use kube::{Client, api::ApiResource};
 use kubewhy_model::{
-    ClusterVersion, KubernetesVersion, LogTarget, SourceInfo, SourceKind, VersionFrom, Warning,
-    WarningKind,
+    ClusterVersion, KubernetesVersion, SourceInfo, SourceKind, VersionFrom, Warning, WarningKind,
 };
 
-use crate::{Collected, Reporter, Scope, Snapshot, SourceEvent, k8s::core::v1::Pod};
+use crate::{Collected, Reporter, Scope, Snapshot, SourceEvent};
 
 pub use config::{ExecError, contexts};
 pub use list::ScopedApi as Namespaced;
 use list::{Lister, Shared};
+pub use logs::FetchedLog;
 
 /// Lists in flight at once: enough to hide latency, few enough not to flood the API server.
 const CONCURRENT_LISTS: usize = 8;
-/// Log tail fetched per container.
-const LOG_TAIL_LINES: i64 = 100;
-const LOG_LIMIT_BYTES: i64 = 64 * 1024;
 
 /// How to reach the cluster.
 #[derive(Debug, Clone, Default)]
@@ -318,29 +313,6 @@ impl LiveSource {
             }
         }
         (listers, warnings)
-    }
-
-    /// Fetches the tail of one container's log; `None` when there is none (no previous
-    /// instance, or the pod is gone).
-    pub async fn logs(&self, target: &LogTarget) -> Result<Option<String>, LogError> {
-        let pods: Api<Pod> = Api::namespaced(self.client.clone(), &target.namespace);
-        let params = LogParams {
-            container: Some(target.container.clone()),
-            tail_lines: Some(LOG_TAIL_LINES),
-            limit_bytes: Some(LOG_LIMIT_BYTES),
-            previous: target.previous,
-            ..LogParams::default()
-        };
-        match pods.logs(&target.pod, &params).await {
-            Ok(text) => Ok(Some(text)),
-            Err(kube::Error::Api(status)) if status.code == 400 || status.code == 404 => Ok(None),
-            Err(source) => Err(LogError {
-                namespace: target.namespace.clone(),
-                pod: target.pod.clone(),
-                container: target.container.clone(),
-                source,
-            }),
-        }
     }
 }
 

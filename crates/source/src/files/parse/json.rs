@@ -44,7 +44,7 @@ fn document(text: &str, line: usize, raw: &RawValue, sink: &mut Sink<'_>) {
         let mut unreadable = Vec::new();
         let parsed = items.iter().filter_map(|item| {
             let line = lines.of(item.get());
-            match serde_json::from_str::<Value>(item.get()) {
+            match item_value(item.get()) {
                 Ok(value) => Some((line, value)),
                 Err(e) => {
                     unreadable.push((line, e.to_string()));
@@ -70,6 +70,18 @@ fn document(text: &str, line: usize, raw: &RawValue, sink: &mut Sink<'_>) {
             sink.error(line, format!("invalid JSON: {}", strip_position(&message)));
         }
     }
+}
+
+/// One list item, parsed without its `managedFields`: `kubectl get -o json
+/// --show-managed-fields` and dumps taken with client libraries keep them, and they are half
+/// of a real object's bytes. They are blanked in a copy of the item's text, never parsed.
+fn item_value(text: &str) -> serde_json::Result<Value> {
+    if memchr::memmem::find(text.as_bytes(), crate::compact::MANAGED_FIELDS).is_none() {
+        return serde_json::from_str(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    crate::compact::blank_managed_fields(&mut bytes);
+    serde_json::from_slice(&bytes)
 }
 
 /// A list's fields other than `items`, and its items as raw text: a mapping with an `items`
