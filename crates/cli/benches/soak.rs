@@ -78,4 +78,13 @@ fn main() {
         report.posts,
         report.duplicates.len()
     );
+    let grew = last.rss_kb as f64 > 1.05 * median as f64;
+    if grew || last.fds > fds_early || !report.duplicates.is_empty() {
+        eprintln!(
+            "soak failed: RSS grew past 1.05x ({grew}), descriptors grew ({}), or an issue was posted twice ({})",
+            last.fds > fds_early,
+            report.duplicates.len()
+        );
+        std::process::exit(1);
+    }
 }
