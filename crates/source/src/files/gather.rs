@@ -343,12 +343,8 @@ fn read_log(
                 .and_then(|f| logs::extract_from(io::BufReader::new(f), name.contains("previous")));
             match read {
                 Ok(extracted) => {
-                    out.notes.extend(
-                        extracted
-                            .cut
-                            .iter()
-                            .map(|(_, size)| logs::cut_note(file, *size)),
-                    );
+                    let notes = extracted.cut.iter().map(|&size| logs::cut_note(file, size));
+                    out.notes.extend(notes);
                     out.logs.extend(extracted.logs);
                     if !extracted.rest.trim().is_empty() {
                         out.texts.push(Text {

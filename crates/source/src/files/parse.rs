@@ -101,7 +101,7 @@ fn parse_one(
     let file_name = name.rsplit('/').next().unwrap_or(&name);
     let previous = file_name.contains("previous");
     let logs::Extracted { rest, logs, cut } = logs::extract(&input.content, previous);
-    for (_, size) in cut {
+    for size in cut {
         let note = logs::cut_note(&name, size);
         reporter.send(SourceEvent::Warning(note.clone()));
         loaded.notes.push(note);
